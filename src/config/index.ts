@@ -1,0 +1,5 @@
+export { ConfigError, type ConfigErrorCode } from './errors.js'
+export { defaultConfig, type SkymeshConfig, type NetworkConfig, type NodeConfig, type ProviderConfig, type RelayConfig } from './defaults.js'
+export { mergeConfig } from './validate.js'
+export { loadConfigFile, loadNodeConfig, parseConfigText, writeFileAtomic, CONFIG_FILE_NAME, INITIAL_CONFIG_TEXT } from './load.js'
+export { defaultDataDir } from './paths.js'
