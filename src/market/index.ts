@@ -1,0 +1,9 @@
+export { MarketError, MISSING_CONTEXT, type MarketErrorCode } from './errors.js'
+export { orderIdOf, commitmentOf, tieBreakOf, leaseIdOf, sortIds, isStrictlySorted } from './ids.js'
+export { defaultAuctionParams, auctionParamsFrom, type AuctionParams } from './params.js'
+export {
+  Auction, checkOrder, checkCommit, checkSeal, checkReveal, checkAward, checkTimely, pickWinner, bidEligibility, orderTotal, orderIdOfMessage,
+  type AuctionMessage, type Bid, type Lease, type LeaseState, type Outcome, type Phase, type AddResult
+} from './auction.js'
+export { OrderBook, orderKeyOf, defaultOrderBookOptions, type BookResult, type OrderBookOptions } from './order-book.js'
+export { makeSealedBid, signReveal, buildSealBody, buildAwardBody, type SealedBid } from './messages.js'
