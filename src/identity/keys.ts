@@ -4,7 +4,9 @@ import { join } from 'node:path'
 import { generateKeyPairFromSeed, privateKeyFromProtobuf, privateKeyToProtobuf, publicKeyFromRaw } from '@libp2p/crypto/keys'
 import type { Ed25519PrivateKey, PeerId } from '@libp2p/interface'
 import { peerIdFromPrivateKey, peerIdFromPublicKey, peerIdFromString } from '@libp2p/peer-id'
+import { utf8 } from '../util/bytes.js'
 import { IdentityError } from './errors.js'
+import { sha256 } from './hash.js'
 import { PUBLIC_KEY_LENGTH, signDomain } from './sign.js'
 
 export const KEY_FILE_NAME = 'node.key'
@@ -36,6 +38,14 @@ export class NodeKey {
   /** Domain-separated signature over a message body (see sign.ts). */
   sign (type: string, body: Uint8Array): Uint8Array {
     return signDomain(this.seed, type, body)
+  }
+
+  /**
+   * A secret derived from the key for one purpose and context, e.g. the salt of a bid commit:
+   * unpredictable to others, and the same after a restart without storing anything.
+   */
+  deriveSecret (purpose: string, context: Uint8Array): Uint8Array {
+    return sha256(utf8(`skymesh/1/secret/${purpose}\u0000`), this.seed, context)
   }
 
   /** libp2p's protobuf encoding: the key file's content, readable by any libp2p tool. */

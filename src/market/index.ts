@@ -7,3 +7,7 @@ export {
 } from './auction.js'
 export { OrderBook, orderKeyOf, defaultOrderBookOptions, type BookResult, type OrderBookOptions } from './order-book.js'
 export { makeSealedBid, signReveal, buildSealBody, buildAwardBody, type SealedBid } from './messages.js'
+export { BidEngine, noBidBody, defaultBidEngineOptions, type BidDecision, type BidEngineOptions, type BidEngineModules, type NoBidReason, type StoredBid } from './bid-engine.js'
+export { TenantEngine, type TenantEngineOptions } from './tenant.js'
+export { parsePricing, priceGroup, defaultPricing, PricingError, MS_PER_MONTH, type PricingConfig, type PricingUnit, type PricingErrorCode } from './pricing.js'
+export { decimalToWire, wireToDecimal, orderGroupFromSdl, sdlGroupFromOrder, buildOrderBody, applyMaxPrice, type OrderWindows } from './order-build.js'
