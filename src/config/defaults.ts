@@ -26,6 +26,12 @@ export interface NodeConfig {
   api: string
   roles: Array<'provider' | 'tenant' | 'relay'>
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent'
+  /** how often the DHT is searched for provider announces (also once right after start) */
+  discoveryIntervalMs: number
+  /** how often bootstrap peers that are not connected are dialled again (and known peers, below minPeers) */
+  bootstrapRedialMs: number
+  /** below this many connected peers the node dials peers it knows of; gossipsub wants about 6 */
+  minPeers: number
 }
 
 export interface ProviderConfig {
@@ -35,6 +41,10 @@ export interface ProviderConfig {
   reserved: { cpu: number, memory: number, storage: number }
   /** pricing file (see config/pricing.example.yaml); null means built-in pricing */
   pricing: string | null
+  /** periodic ProviderAnnounce (gossip and DHT record), besides announces on change */
+  announceIntervalMs: number
+  /** periodic hardware re-probe; a changed inventory is announced at once */
+  probeIntervalMs: number
 }
 
 export interface RelayConfig {
@@ -67,12 +77,17 @@ export const defaultConfig: SkymeshConfig = {
     bootstrap: [],
     api: '127.0.0.1:0',
     roles: ['tenant'],
-    logLevel: 'info'
+    logLevel: 'info',
+    discoveryIntervalMs: 60_000,
+    bootstrapRedialMs: 10_000,
+    minPeers: 8
   },
   provider: {
     attributes: {},
     reserved: { cpu: 0, memory: 0, storage: 0 },
-    pricing: null
+    pricing: null,
+    announceIntervalMs: 60_000,
+    probeIntervalMs: 10 * 60 * 1000
   },
   relay: {
     maxReservations: 128,

@@ -45,7 +45,10 @@ const RULES: Record<string, Record<string, Rule>> = {
     bootstrap: listOf(text(/^\//, 'a multiaddr starting with /'), 256),
     api: text(/^[^\s:]+:\d{1,5}$/, 'HOST:PORT'),
     roles: listOf(oneOf(['provider', 'tenant', 'relay']), 3),
-    logLevel: oneOf(['debug', 'info', 'warn', 'error', 'silent'])
+    logLevel: oneOf(['debug', 'info', 'warn', 'error', 'silent']),
+    discoveryIntervalMs: int(1000, 86_400_000),
+    bootstrapRedialMs: int(500, 3_600_000),
+    minPeers: int(0, 1000)
   },
   provider: {
     attributes: stringMap,
@@ -55,7 +58,9 @@ const RULES: Record<string, Record<string, Rule>> = {
       for (const k of Object.keys(o)) if (!['cpu', 'memory', 'storage'].includes(k)) throw new ConfigError('CONFIG_UNKNOWN_KEY', `${key}.${k}: unknown key (known: cpu, memory, storage)`, { details: { key: `${key}.${k}` } })
       return { cpu: int(0)(o.cpu ?? 0, `${key}.cpu`), memory: int(0)(o.memory ?? 0, `${key}.memory`), storage: int(0)(o.storage ?? 0, `${key}.storage`) }
     },
-    pricing: nullable(text())
+    pricing: nullable(text()),
+    announceIntervalMs: int(1000, 86_400_000),
+    probeIntervalMs: int(10_000, 86_400_000)
   },
   relay: {
     maxReservations: int(0, 1_000_000),

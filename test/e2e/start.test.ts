@@ -17,7 +17,7 @@ describe('skymesh start (separate process)', () => {
     cleanups.push(d.cleanup)
     const node = spawnCli(['start', '--data', d.path, '--json'])
     cleanups.push(async () => node.stop())
-    const info = await node.firstJson as { peerId: string, multiaddrs: string[] }
+    const info = await node.firstJson as { peerId: string, multiaddrs: string[], api: string }
     expect(info.peerId).toMatch(/^12D3KooW/)
     const tcpAddr = info.multiaddrs.find((a) => !a.includes('/ws'))
     expect(tcpAddr).toBeDefined()
@@ -35,6 +35,12 @@ describe('skymesh start (separate process)', () => {
     // identify ran: the node's protocols are known to the plain node
     await expect.poll(async () => (await plain.peerStore.get(conn.remotePeer)).protocols, { timeout: 5000 }).toContain('/ipfs/id/1.0.0')
     expect(peer.id.toString()).toBe(info.peerId)
+    // gossipsub under its standard protocol ids, the DHT under the network's private one
+    const protocols = (await plain.peerStore.get(conn.remotePeer)).protocols
+    expect(protocols).toContain('/meshsub/1.1.0')
+    expect(protocols).toContain('/skymesh/skymesh-local/kad/1.0.0')
+    expect(protocols).toContain('/libp2p/circuit/relay/0.2.0/stop')
+    expect(info.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
     expect(await node.stop()).toBe(0)
 

@@ -1,31 +1,98 @@
+import { ApiServer, defaultApiServerOptions, loadOrCreateApiToken, parseHostPort } from '../../api/index.js'
+import { loadNodeConfig } from '../../config/index.js'
+import { parseRoles, type Role } from '../../node/roles.js'
 import { SkymeshNode } from '../../node/runtime.js'
-import { printJson, stringsOpt, type Command } from '../command.js'
+import { UsageError, errorMessage } from '../../util/errors.js'
+import { createLogger } from '../../util/logger.js'
+import { printJson, stringOpt, stringsOpt, type Command, type CommandContext, type OptionSpec, type ParsedArgs } from '../command.js'
+
+/** How long close() may take before the command gives up and exits anyway. */
+const STOP_LIMIT_MS = 4_000
+
+export const NODE_OPTIONS: Record<string, OptionSpec> = {
+  listen: { type: 'string', multiple: true, valueName: 'MULTIADDR', description: 'listen address, e.g. /ip4/0.0.0.0/tcp/4001, or RELAY-ADDR/p2p-circuit to be reachable only through a relay (default from config: 127.0.0.1, random ports)' },
+  bootstrap: { type: 'string', multiple: true, valueName: 'MULTIADDR', description: 'peer to join the mesh through, with its /p2p/<peer id>' },
+  api: { type: 'string', valueName: 'HOST:PORT', description: 'local API address (default from config: 127.0.0.1:0, a free port)' }
+}
+
+function rolesOf (args: ParsedArgs, fallback: Role[] | undefined): Role[] | undefined {
+  const raw = stringsOpt(args, 'role').flatMap((r) => r.split(',')).map((r) => r.trim()).filter((r) => r !== '')
+  if (raw.length === 0) return fallback
+  const roles = parseRoles(raw)
+  if (roles === undefined) throw new UsageError('BAD_ARGUMENT', `--role takes provider, tenant and relay (comma-separated), got ${JSON.stringify(raw.join(',').slice(0, 60))}`)
+  return roles
+}
+
+/**
+ * Run a node in the foreground until the context's signal fires (Ctrl-C): the libp2p node, then
+ * the local API, then node.json. Stops in reverse order.
+ */
+export async function runNode (args: ParsedArgs, ctx: CommandContext, fixedRoles?: Role[]): Promise<number> {
+  const roles = rolesOf(args, fixedRoles)
+  const apiArg = stringOpt(args, 'api')
+  if (apiArg !== undefined && parseHostPort(apiArg) === undefined) throw new UsageError('BAD_ARGUMENT', `--api takes HOST:PORT, got ${JSON.stringify(apiArg.slice(0, 60))}`)
+  const config = await loadNodeConfig(args.dataDir)
+  const api = parseHostPort(apiArg ?? config.node.api)
+  if (api === undefined) throw new UsageError('BAD_ARGUMENT', `node.api must be HOST:PORT, got ${JSON.stringify(config.node.api)}`)
+  const logger = createLogger(config.node.logLevel)
+
+  const node = await SkymeshNode.init({
+    dataDir: args.dataDir,
+    listen: stringsOpt(args, 'listen'),
+    bootstrap: stringsOpt(args, 'bootstrap'),
+    ...(roles !== undefined ? { roles } : {})
+  }, { logger })
+  let server: ApiServer | undefined
+  try {
+    const token = await loadOrCreateApiToken(args.dataDir)
+    server = await ApiServer.start({ ...defaultApiServerOptions, ...api, token }, { source: node, logger: logger.child({ module: 'api' }) })
+    await node.setApiUrl(server.url)
+  } catch (err) {
+    await server?.close()
+    await node.close()
+    throw err
+  }
+
+  const info = node.runtimeInfo()
+  if (args.json) {
+    printJson(ctx.io, { peerId: info.peerId, multiaddrs: info.multiaddrs, api: info.api })
+  } else {
+    ctx.io.stdout(`skymesh node ${info.peerId}\n`)
+    ctx.io.stdout(`  roles:   ${info.roles.join(', ')}\n`)
+    ctx.io.stdout(`  network: ${info.network}\n`)
+    for (const a of info.multiaddrs) ctx.io.stdout(`  listening on ${a}\n`)
+    ctx.io.stdout(`  api:     ${info.api}\n`)
+    ctx.io.stdout('Ctrl-C to stop\n')
+  }
+  await new Promise<void>((resolve) => {
+    if (ctx.signal.aborted) resolve()
+    else ctx.signal.addEventListener('abort', () => resolve(), { once: true })
+  })
+  const stopping = (async () => {
+    await server?.close()
+    await node.close()
+  })()
+  let timer: ReturnType<typeof setTimeout> | undefined
+  const done = await Promise.race([
+    stopping.then(() => true, (err: unknown) => { logger.warn('error while stopping', { error: errorMessage(err) }); return true }),
+    new Promise<boolean>((resolve) => { timer = setTimeout(() => resolve(false), STOP_LIMIT_MS); timer.unref() })
+  ])
+  clearTimeout(timer)
+  if (!done) logger.warn('node did not stop in time; exiting anyway', { limitMs: STOP_LIMIT_MS })
+  if (!args.json) ctx.io.stdout('stopped\n')
+  return 0
+}
 
 export const startCommand: Command = {
   name: 'start',
   summary: 'run a node in the foreground until Ctrl-C (creates the data directory on first run)',
-  usage: 'skymesh start [--listen MULTIADDR...] [--data DIR] [--json]',
+  usage: 'skymesh start [--role provider,tenant,relay] [--listen MULTIADDR...] [--bootstrap MULTIADDR...] [--api HOST:PORT] [--data DIR] [--json]',
   options: {
-    listen: { type: 'string', multiple: true, valueName: 'MULTIADDR', description: 'listen address (default from config: 127.0.0.1, random ports)' }
+    role: { type: 'string', multiple: true, valueName: 'ROLES', description: 'roles, comma-separated: provider, tenant, relay (default from config: tenant)' },
+    ...NODE_OPTIONS
   },
   positionals: { name: '', min: 0, max: 0 },
   async run (args, ctx) {
-    const listen = stringsOpt(args, 'listen')
-    const node = await SkymeshNode.init(args.dataDir, listen.length > 0 ? { listen } : {})
-    const info = node.info()
-    if (args.json) {
-      printJson(ctx.io, { peerId: info.peerId, multiaddrs: info.multiaddrs })
-    } else {
-      ctx.io.stdout(`skymesh node ${info.peerId}\n`)
-      for (const a of info.multiaddrs) ctx.io.stdout(`  listening on ${a}\n`)
-      ctx.io.stdout('Ctrl-C to stop\n')
-    }
-    await new Promise<void>((resolve) => {
-      if (ctx.signal.aborted) resolve()
-      else ctx.signal.addEventListener('abort', () => resolve(), { once: true })
-    })
-    await node.close()
-    if (!args.json) ctx.io.stdout('stopped\n')
-    return 0
+    return await runNode(args, ctx)
   }
 }
