@@ -44,6 +44,15 @@ export function orderTotal (order: Order['body']): Price {
   return { denom: first.price.denom, amount }
 }
 
+/**
+ * The last moment a tenant may award an order: the reveal deadline plus the award window, which
+ * is at least `awardWindowMs` and at least five reveal windows. It derives from the order itself,
+ * so every node agrees on it whatever windows the tenant chose.
+ */
+export function awardUntil (order: Pick<Order['body'], 'commitUntil' | 'revealUntil'>, p: Pick<AuctionParams, 'awardWindowMs'>): number {
+  return order.revealUntil + Math.max(p.awardWindowMs, 5 * (order.revealUntil - order.commitUntil))
+}
+
 export function checkOrder (order: Order, p: AuctionParams): void {
   const b = order.body
   // [REJECT] deadlines out of order: created < commitUntil < revealUntil
@@ -169,7 +178,7 @@ export function checkAward (order: Order, seal: Seal, commits: ReadonlyMap<strin
   // [REJECT] awarded before the reveal deadline (minus skew): providers were still revealing
   if (b.createdAt < order.body.revealUntil - p.maxClockSkewMs) throw reject('AWARD_TOO_EARLY', `award signed ${order.body.revealUntil - b.createdAt} ms before the reveal deadline`)
   // [REJECT] awarded after the award window: the order has expired for everyone
-  if (b.createdAt > order.body.revealUntil + p.awardWindowMs) throw reject('AWARD_LATE', 'award signed after the award window')
+  if (b.createdAt > awardUntil(order.body, p)) throw reject('AWARD_LATE', 'award signed after the award window')
   // [REJECT] reveal ids must be sorted and unique
   if (!isStrictlySorted(b.reveals)) throw reject('AWARD_NOT_SORTED', 'award reveal ids are not sorted and unique')
   const bids: Bid[] = []
@@ -461,7 +470,7 @@ export class Auction {
       return now <= b.revealUntil ? 'sealing' : 'expired'
     }
     if (now <= b.revealUntil) return 'reveal'
-    return now <= b.revealUntil + this.params.awardWindowMs ? 'awarding' : 'expired'
+    return now <= awardUntil(b, this.params) ? 'awarding' : 'expired'
   }
 }
 

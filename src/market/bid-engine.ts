@@ -5,10 +5,11 @@ import type { Attribute } from '../sdl/types.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import type { Bodies, Price, SignedMessage } from '../wire/index.js'
-import { orderIdOfMessage, type Outcome } from './auction.js'
+import { awardUntil, orderIdOfMessage, type Outcome } from './auction.js'
 import { commitmentOf } from './ids.js'
 import { makeSealedBid, signReveal, type SealedBid } from './messages.js'
 import { sdlGroupFromOrder, wireToDecimal } from './order-build.js'
+import type { AuctionParams } from './params.js'
 import { priceGroup, type PricingConfig } from './pricing.js'
 
 /** Why a provider did not bid: hardware reasons (NoFitCode) plus the market's own. */
@@ -160,12 +161,12 @@ export class BidEngine {
     this.holds.delete(orderId)
   }
 
-  /** Release commit holds whose auctions can no longer end (past reveal deadline + award window). */
-  expire (awardWindowMs: number): string[] {
+  /** Release commit holds whose auctions can no longer end (past the award window). */
+  expire (params: Pick<AuctionParams, 'awardWindowMs'>): string[] {
     const now = this.modules.clock.now()
     const released: string[] = []
     for (const [id, h] of this.holds) {
-      if (h.kind === 'commit' && now > h.order.body.revealUntil + awardWindowMs) {
+      if (h.kind === 'commit' && now > awardUntil(h.order.body, params)) {
         this.holds.delete(id)
         released.push(id)
       }
@@ -181,6 +182,11 @@ export class BidEngine {
   /** Bids to persist: enough to restore() them. */
   storedBids (): StoredBid[] {
     return [...this.holds.values()].filter((h) => h.bid !== undefined).map((h) => ({ orderId: h.id, price: (h.bid as SealedBid).price, commitId: toHex((h.bid as SealedBid).commit.id) }))
+  }
+
+  /** What this provider holds for an order: capacity promised by a commit, or a lease. */
+  holdOf (orderId: string): 'commit' | 'lease' | undefined {
+    return this.holds.get(orderId)?.kind
   }
 
   holdIds (): Array<{ id: string, kind: 'commit' | 'lease' }> {

@@ -2,7 +2,7 @@ export { MarketError, MISSING_CONTEXT, type MarketErrorCode } from './errors.js'
 export { orderIdOf, commitmentOf, tieBreakOf, leaseIdOf, sortIds, isStrictlySorted } from './ids.js'
 export { defaultAuctionParams, auctionParamsFrom, type AuctionParams } from './params.js'
 export {
-  Auction, checkOrder, checkCommit, checkSeal, checkReveal, checkAward, checkTimely, pickWinner, bidEligibility, orderTotal, orderIdOfMessage,
+  Auction, awardUntil, checkOrder, checkCommit, checkSeal, checkReveal, checkAward, checkTimely, pickWinner, bidEligibility, orderTotal, orderIdOfMessage,
   type AuctionMessage, type Bid, type Lease, type LeaseState, type Outcome, type Phase, type AddResult
 } from './auction.js'
 export { OrderBook, orderKeyOf, defaultOrderBookOptions, type BookResult, type OrderBookOptions } from './order-book.js'

@@ -7,7 +7,7 @@ export interface AuctionParams {
   maxClockSkewMs: number
   /** commits a seal may accept */
   maxBidsPerOrder: number
-  /** how long after the reveal deadline a tenant may still award */
+  /** shortest time after the reveal deadline a tenant may still award (see awardUntil) */
   awardWindowMs: number
   /** longest an order may run from creation to reveal deadline */
   maxOrderWindowMs: number
@@ -24,9 +24,10 @@ export function auctionParamsFrom (net: NetworkConfig): AuctionParams {
   return {
     maxClockSkewMs: net.maxClockSkewMs,
     maxBidsPerOrder: Math.min(net.maxBidsPerOrder, WIRE_LIMITS.maxBidsPerOrder),
-    // the tenant awards right at the reveal deadline; a window of several reveal windows
-    // leaves room for a restart (issue 7: a tenant killed after sealing still awards)
-    awardWindowMs: Math.max(10_000, 5 * net.revealWindowMs),
+    // the tenant awards right at the reveal deadline; the window (at least five of the order's
+    // reveal windows, see awardUntil) leaves room for a restart: a tenant killed after sealing
+    // still awards
+    awardWindowMs: defaultAuctionParams.awardWindowMs,
     maxOrderWindowMs: defaultAuctionParams.maxOrderWindowMs
   }
 }

@@ -7,7 +7,7 @@ import type { Group } from '../sdl/types.js'
 import { SkymeshError } from '../util/errors.js'
 import { PRICE_SCALE, type Price } from '../wire/index.js'
 
-export type PricingErrorCode = 'PRICING_SYNTAX' | 'PRICING_UNKNOWN_KEY' | 'PRICING_BAD_VALUE'
+export type PricingErrorCode = 'PRICING_NOT_FOUND' | 'PRICING_SYNTAX' | 'PRICING_UNKNOWN_KEY' | 'PRICING_BAD_VALUE'
 
 /** details.key names the bad key, e.g. `gpu.h100`. */
 export class PricingError extends SkymeshError<PricingErrorCode> {

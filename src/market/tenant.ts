@@ -3,7 +3,7 @@ import type { SdlResult } from '../sdl/index.js'
 import { toHex } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import { signMessage, type Price, type SignedMessage } from '../wire/index.js'
-import { orderIdOfMessage } from './auction.js'
+import { awardUntil, orderIdOfMessage } from './auction.js'
 import { buildAwardBody, buildSealBody } from './messages.js'
 import { applyMaxPrice, buildOrderBody, type OrderWindows } from './order-build.js'
 import type { OrderBook } from './order-book.js'
@@ -57,7 +57,7 @@ export class TenantEngine {
       if (o.status !== 'pending') continue
       if (o.reason === 'NO_SEAL' && now >= order.body.commitUntil && now <= order.body.revealUntil) {
         out.push(signMessage(this.modules.key, 'Seal', buildSealBody(a, this.opts.params, now)))
-      } else if (o.reason === 'NO_AWARD' && now >= order.body.revealUntil && now <= order.body.revealUntil + this.opts.params.awardWindowMs) {
+      } else if (o.reason === 'NO_AWARD' && now >= order.body.revealUntil && now <= awardUntil(order.body, this.opts.params)) {
         out.push(signMessage(this.modules.key, 'Award', buildAwardBody(a, this.opts.params, now)))
       }
     }

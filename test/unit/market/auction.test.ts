@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Auction, MarketError, OrderBook, commitmentOf, makeSealedBid, orderIdOfMessage, signReveal, tieBreakOf, type AuctionMessage, type Outcome } from '../../../src/market/index.js'
+import { Auction, MarketError, awardUntil, OrderBook, commitmentOf, makeSealedBid, orderIdOfMessage, signReveal, tieBreakOf, type AuctionMessage, type Outcome } from '../../../src/market/index.js'
 import { compareBytes, toHex } from '../../../src/util/bytes.js'
 import { signMessage, type SignedMessage } from '../../../src/wire/index.js'
 import { honestAuction, orderBody, T0, testKey, testParams, type Scenario } from '../../helpers/market-scenario.js'
@@ -264,7 +264,7 @@ describe('auction rules (one adversarial test each)', () => {
     const body = s.award.body
     rule(() => a.add(signMessage(s.providers[0]!, 'Award', body)), 'AWARD_NOT_TENANT', 'REJECT')
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, createdAt: s.order.body.revealUntil - testParams.maxClockSkewMs - 1 })), 'AWARD_TOO_EARLY', 'REJECT')
-    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, createdAt: s.order.body.revealUntil + testParams.awardWindowMs + 1 })), 'AWARD_LATE', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, createdAt: awardUntil(s.order.body, testParams) + 1 })), 'AWARD_LATE', 'REJECT')
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, reveals: [...body.reveals].reverse() })), 'AWARD_NOT_SORTED', 'REJECT')
     // naming the 1200 bid instead of the 1000 one
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, winner: s.reveals[1]!.id })), 'AWARD_WRONG_WINNER', 'REJECT')

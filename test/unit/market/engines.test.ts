@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/util/clock.js'
-import { BidEngine, OrderBook, TenantEngine, commitmentOf, parsePricing, sdlGroupFromOrder, orderIdOfMessage, type NoBidReason } from '../../../src/market/index.js'
+import { BidEngine, OrderBook, awardUntil, TenantEngine, commitmentOf, parsePricing, sdlGroupFromOrder, orderIdOfMessage, type NoBidReason } from '../../../src/market/index.js'
 import { defaultPricing } from '../../../src/market/pricing.js'
 import { providerAttributes, type ProbeResult } from '../../../src/hardware/index.js'
 import { parseSdl, groupMaxPrice } from '../../../src/sdl/index.js'
@@ -134,16 +134,16 @@ describe('bid engine', () => {
     expect(a2.holdIds()).toEqual([{ id: toHex(orderIdOfMessage(order)), kind: 'lease' }])
     // leases are not expired by time
     clock.advance(3_600_000)
-    expect(a2.expire(testParams.awardWindowMs)).toEqual([])
+    expect(a2.expire(testParams)).toEqual([])
 
     // an unanswered commit is released after the award window
     const c = await provider(212, probe, new ManualClock(T0))
     c.consider(order)
     expect(c.holdIds().length).toBe(1)
-    const cclock = new ManualClock(order.body.revealUntil + testParams.awardWindowMs + 1)
+    const cclock = new ManualClock(awardUntil(order.body, testParams) + 1)
     const c2 = new BidEngine({ pricing: defaultPricing, attributes: [] }, { key: await testKey(212), clock: cclock, probe: () => probe })
     c2.restore(order, (c.consider(order) as { bid: { commit: SignedMessage<'BidCommit'> } }).bid.commit, c.storedBids()[0]!.price)
-    expect(c2.expire(testParams.awardWindowMs)).toEqual([toHex(orderIdOfMessage(order))])
+    expect(c2.expire(testParams)).toEqual([toHex(orderIdOfMessage(order))])
   })
 })
 
