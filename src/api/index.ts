@@ -1,4 +1,8 @@
 export { ApiServer, defaultApiServerOptions, parseHostPort, type ApiServerOptions, type ApiSource } from './server.js'
-export { connectToNode, type NodeClient } from './client.js'
-export { loadOrCreateApiToken, authorized, apiTokenPath, API_TOKEN_FILE_NAME } from './token.js'
-export { API_PATHS, type ApiErrorBody, type ApiErrorCode, type ApiPath, type ApiRoutes, type GossipView, type NodeStatus, type PeerView, type ProviderView } from './routes.js'
+export { ApiError, connectToNode, type NodeClient } from './client.js'
+export { loadOrCreateApiToken, readApiToken, authorized, apiTokenPath, API_TOKEN_FILE_NAME } from './token.js'
+export {
+  API_PATHS, API_POST_PATHS, EVENTS_PATH, ORDER_PATH_PREFIX,
+  type ApiErrorBody, type ApiErrorCode, type ApiPath, type ApiPostPath, type ApiPostRoutes, type ApiRoutes, type CloseLeaseRequest, type DeployRequest,
+  type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView
+} from './routes.js'

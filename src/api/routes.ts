@@ -1,24 +1,63 @@
-import type { GossipView, NodeStatus, PeerView, ProviderView } from '../node/views.js'
+import type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView } from '../node/views.js'
 
 /**
- * The local API's routes and response bodies, shared by the server and the CLI (and later the
- * dashboard). All JSON; bigints as decimal strings, bytes as hex.
+ * The local API's routes and bodies, shared by the server, the CLI and the dashboard. All JSON;
+ * bigints as decimal strings, bytes as hex.
  */
 export interface ApiRoutes {
   '/status': NodeStatus
   '/peers': { peers: PeerView[] }
   '/providers': { providers: ProviderView[] }
   '/gossip': GossipView
+  '/orders': { orders: OrderView[] }
+  '/leases': { leases: LeaseView[] }
 }
 
 export type ApiPath = keyof ApiRoutes
-export const API_PATHS: readonly ApiPath[] = ['/status', '/peers', '/providers', '/gossip']
+export const API_PATHS: readonly ApiPath[] = ['/status', '/peers', '/providers', '/gossip', '/orders', '/leases']
+
+/** GET /orders/<order id hex>: one order. */
+export const ORDER_PATH_PREFIX = '/orders/'
+
+/**
+ * GET /events: server-sent events. `event: order` with an OrderView as data, each time an order
+ * this node knows changes (a commit, the seal, a reveal, the award, a lease accepted or closed,
+ * no-bid reasons); a comment line every 15 s keeps idle connections open.
+ */
+export const EVENTS_PATH = '/events'
+
+/** State-changing routes: POST with a JSON body and `Authorization: Bearer <DATA/api.token>`. */
+export interface ApiPostRoutes {
+  '/deploy': { request: DeployRequest, response: DeployResponse }
+  '/leases/close': { request: CloseLeaseRequest, response: LeaseView }
+}
+
+export type ApiPostPath = keyof ApiPostRoutes
+export const API_POST_PATHS: readonly ApiPostPath[] = ['/deploy', '/leases/close']
+
+export interface DeployRequest {
+  /** the SDL file's text */
+  sdl: string
+  /** optional ceiling per group, uact per block, e.g. "1000" or "1000uact" */
+  maxPrice?: string
+}
+
+export interface DeployResponse {
+  dseq: number
+  orderIds: string[]
+}
+
+export interface CloseLeaseRequest {
+  leaseId: string
+  reason?: string
+}
 
 /** Body of every non-2xx answer. */
 export interface ApiErrorBody {
-  error: { code: ApiErrorCode, message: string }
+  error: { code: string, message: string, layer?: string, details?: Record<string, unknown> }
 }
 
-export type ApiErrorCode = 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'INTERNAL'
+/** The API's own error codes; errors of the layers below keep theirs (SDL_*, UNKNOWN_LEASE…). */
+export type ApiErrorCode = 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'BODY_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL'
 
-export type { GossipView, NodeStatus, PeerView, ProviderView }
+export type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView }

@@ -1,28 +1,43 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { RuntimeError, errorMessage } from '../util/errors.js'
+import { RuntimeError, errorMessage, isSkymeshError } from '../util/errors.js'
 import { jsonReplacer, type Logger } from '../util/logger.js'
-import type { ApiErrorBody, ApiErrorCode, ApiRoutes, GossipView, NodeStatus, PeerView, ProviderView } from './routes.js'
+import {
+  API_PATHS, API_POST_PATHS, EVENTS_PATH, ORDER_PATH_PREFIX,
+  type ApiErrorBody, type ApiErrorCode, type ApiPostPath, type ApiPostRoutes, type ApiRoutes, type CloseLeaseRequest, type DeployRequest,
+  type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView
+} from './routes.js'
 import { authorized } from './token.js'
 
-/** What the API reads from; SkymeshNode implements it. The API keeps no state of its own. */
+/** What the API reads from and acts on; SkymeshNode implements it. The API keeps no state of its own. */
 export interface ApiSource {
   status(): NodeStatus
   peers(): Promise<PeerView[]>
   providers(): ProviderView[]
   gossipView(): GossipView
+  orders(): OrderView[]
+  order(orderId: string): OrderView | undefined
+  leases(): LeaseView[]
+  deploy(sdl: string, opts: { maxPrice?: string }): Promise<DeployResponse>
+  closeLease(leaseId: string, reason: string): Promise<LeaseView>
+  /** calls `listener` with an order id whenever that order changes; returns the unsubscribe */
+  onOrderUpdate(listener: (orderId: string) => void): () => void
 }
 
 export interface ApiServerOptions {
   host: string
   port: number
-  /** bearer token required by every route that changes state (none yet: all such are refused) */
+  /** bearer token required by every route that changes state */
   token: string
-  /** a request that has not completed by then is cut off */
+  /** a request that has not completed by then is cut off (event streams excepted) */
   requestTimeoutMs: number
+  /** largest JSON body of a POST (an SDL file is a few KiB; Akash's largest are under 64 KiB) */
+  maxBodyBytes: number
+  /** open event streams at most; more get 503 */
+  maxEventStreams: number
 }
 
-export const defaultApiServerOptions = { requestTimeoutMs: 5_000 }
+export const defaultApiServerOptions = { requestTimeoutMs: 5_000, maxBodyBytes: 1024 * 1024, maxEventStreams: 32 }
 
 /** Parse `HOST:PORT` (config node.api, --api). */
 export function parseHostPort (s: string): { host: string, port: number } | undefined {
@@ -33,44 +48,105 @@ export function parseHostPort (s: string): { host: string, port: number } | unde
   return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port }
 }
 
+/** A request the API refuses, with the HTTP status and the code the client sees. */
+class HttpError extends Error {
+  constructor (readonly status: number, readonly code: ApiErrorCode, message: string) { super(message) }
+}
+
+const ORDER_ID = /^[0-9a-f]{64}$/
+const SSE_KEEPALIVE_MS = 15_000
+
 /**
- * The local HTTP JSON API (node:http). GET /status, /peers, /providers, /gossip. Anything but
- * GET needs `Authorization: Bearer <token from DATA/api.token>`; with no state-changing route
- * yet, an authorised non-GET gets 405 and an unauthorised one 401.
+ * The local HTTP JSON API (node:http), bound to 127.0.0.1 by default.
+ *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases, and /events (SSE)
+ *   POST /deploy /leases/close   (Authorization: Bearer <token from DATA/api.token>)
+ * Errors are `{error: {code, message, ...}}`: 400 for bad input (the layer's own code, e.g. an
+ * SDL error with its path and line), 401, 404, 405, 413, 500 for our own bugs (no details).
  */
 export class ApiServer {
-  private constructor (private readonly server: Server, readonly url: string) {}
+  private constructor (private readonly server: Server, readonly url: string, private readonly streams: Set<ServerResponse>) {}
 
   static async start (opts: ApiServerOptions, modules: { source: ApiSource, logger: Logger }): Promise<ApiServer> {
-    const routes: { [P in keyof ApiRoutes]: () => Promise<ApiRoutes[P]> } = {
-      '/status': async () => modules.source.status(),
-      '/peers': async () => ({ peers: await modules.source.peers() }),
-      '/providers': async () => ({ providers: modules.source.providers() }),
-      '/gossip': async () => modules.source.gossipView()
+    const { source } = modules
+    const gets: { [P in keyof ApiRoutes]: () => Promise<ApiRoutes[P]> } = {
+      '/status': async () => source.status(),
+      '/peers': async () => ({ peers: await source.peers() }),
+      '/providers': async () => ({ providers: source.providers() }),
+      '/gossip': async () => source.gossipView(),
+      '/orders': async () => ({ orders: source.orders() }),
+      '/leases': async () => ({ leases: source.leases() })
     }
+    const posts: { [P in ApiPostPath]: (body: unknown) => Promise<ApiPostRoutes[P]['response']> } = {
+      '/deploy': async (body) => {
+        const b = expectObject<DeployRequest>(body, { sdl: 'string' }, { maxPrice: 'string' })
+        return await source.deploy(b.sdl, b.maxPrice !== undefined ? { maxPrice: b.maxPrice } : {})
+      },
+      '/leases/close': async (body) => {
+        const b = expectObject<CloseLeaseRequest>(body, { leaseId: 'string' }, { reason: 'string' })
+        return await source.closeLease(b.leaseId, b.reason ?? 'closed by the API')
+      }
+    }
+    const streams = new Set<ServerResponse>()
+
+    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+      const path = (req.url ?? '/').split('?')[0] as string
+      try {
+        if (req.method === 'POST') {
+          // Never read a body we will not use.
+          if (!authorized(req.headers.authorization, opts.token)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the token from the data directory (api.token)') }
+          if (!(API_POST_PATHS as readonly string[]).includes(path)) { req.resume(); throw new HttpError(404, 'NOT_FOUND', `no POST route ${path.slice(0, 80)}; try ${API_POST_PATHS.join(', ')}`) }
+          const body = await readJson(req, opts.maxBodyBytes)
+          send(res, 200, await posts[path as ApiPostPath](body))
+          return
+        }
+        if (req.method !== 'GET' && req.method !== 'HEAD') {
+          req.resume()
+          throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported; GET reads, POST changes state`)
+        }
+        if (path === EVENTS_PATH) return openStream(req, res)
+        if (path.startsWith(ORDER_PATH_PREFIX)) {
+          const id = path.slice(ORDER_PATH_PREFIX.length)
+          if (!ORDER_ID.test(id)) throw new HttpError(400, 'BAD_REQUEST', 'an order id is 64 lower-case hex digits')
+          const order = source.order(id)
+          if (order === undefined) throw new HttpError(404, 'NOT_FOUND', `no order ${id} on this node`)
+          send(res, 200, order)
+          return
+        }
+        const route = Object.prototype.hasOwnProperty.call(gets, path) ? gets[path as keyof ApiRoutes] : undefined
+        if (route === undefined) throw new HttpError(404, 'NOT_FOUND', `no route ${path.slice(0, 80)}; try ${API_PATHS.join(', ')}, ${ORDER_PATH_PREFIX}<id>, ${EVENTS_PATH}`)
+        send(res, 200, await route())
+      } catch (err) {
+        if (err instanceof HttpError) return fail(res, err.status, { code: err.code, message: err.message })
+        if (isSkymeshError(err) && err.badInput) {
+          const j = err.toJSON()
+          return fail(res, 400, { code: j.code, message: j.message, layer: j.layer, details: { ...j.details } })
+        }
+        modules.logger.warn('api route failed', { path, error: errorMessage(err) })
+        fail(res, 500, { code: 'INTERNAL', message: isSkymeshError(err) ? err.message : 'internal error' })
+      }
+    }
+
+    const openStream = (req: IncomingMessage, res: ServerResponse): void => {
+      if (streams.size >= opts.maxEventStreams) throw new HttpError(503, 'UNAVAILABLE', `too many event streams open (${opts.maxEventStreams})`)
+      // event streams outlive the request timeout by design
+      req.socket.setTimeout(0)
+      res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive' })
+      res.write(': skymesh events\n\n')
+      streams.add(res)
+      const unsubscribe = source.onOrderUpdate((orderId) => {
+        const view = source.order(orderId)
+        if (view !== undefined) res.write(`event: order\ndata: ${JSON.stringify(view, jsonReplacer)}\n\n`)
+      })
+      const keepalive = setInterval(() => res.write(': keepalive\n\n'), SSE_KEEPALIVE_MS)
+      keepalive.unref()
+      res.on('close', () => { unsubscribe(); clearInterval(keepalive); streams.delete(res) })
+    }
+
     const server = createServer((req, res) => { void handle(req, res) })
     server.requestTimeout = opts.requestTimeoutMs
     server.headersTimeout = opts.requestTimeoutMs
     server.keepAliveTimeout = 1_000
     server.maxHeadersCount = 50
-
-    const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-      const path = (req.url ?? '/').split('?')[0] as string
-      try {
-        if (req.method !== 'GET' && req.method !== 'HEAD') {
-          // Never read a body we will not use.
-          req.resume()
-          if (!authorized(req.headers.authorization, opts.token)) return fail(res, 401, 'UNAUTHORIZED', 'this route needs the token from the data directory (api.token)')
-          return fail(res, 405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported on ${path}`)
-        }
-        const route = Object.prototype.hasOwnProperty.call(routes, path) ? routes[path as keyof ApiRoutes] : undefined
-        if (route === undefined) return fail(res, 404, 'NOT_FOUND', `no route ${path}; try /status, /peers, /providers, /gossip`)
-        send(res, 200, await route())
-      } catch (err) {
-        modules.logger.warn('api route failed', { path, error: errorMessage(err) })
-        fail(res, 500, 'INTERNAL', 'internal error')
-      }
-    }
 
     await new Promise<void>((resolve, reject) => {
       const onError = (err: Error): void => { reject(new RuntimeError('IO', `cannot listen on ${opts.host}:${opts.port} for the API: ${err.message}`, { cause: err })) }
@@ -79,14 +155,52 @@ export class ApiServer {
     })
     const addr = server.address() as AddressInfo
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
-    return new ApiServer(server, `http://${host}:${addr.port}`)
+    return new ApiServer(server, `http://${host}:${addr.port}`, streams)
   }
 
   async close (): Promise<void> {
+    for (const s of this.streams) s.end()
     await new Promise<void>((resolve) => {
       this.server.close(() => resolve())
       this.server.closeAllConnections()
     })
+  }
+}
+
+type FieldType = 'string' | 'number'
+
+/** A JSON object with exactly these fields (required and optional) of these types. */
+function expectObject<T> (body: unknown, required: Record<string, FieldType>, optional: Record<string, FieldType> = {}): T {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) throw new HttpError(400, 'BAD_REQUEST', 'the body must be a JSON object')
+  const o = body as Record<string, unknown>
+  for (const [k, t] of Object.entries(required)) {
+    // eslint-disable-next-line valid-typeof
+    if (typeof o[k] !== t) throw new HttpError(400, 'BAD_REQUEST', `field ${k} must be a ${t}`)
+  }
+  for (const k of Object.keys(o)) {
+    if (k in required) continue
+    const t = optional[k]
+    if (t === undefined) throw new HttpError(400, 'BAD_REQUEST', `unknown field ${JSON.stringify(k.slice(0, 40))}; expected ${[...Object.keys(required), ...Object.keys(optional)].join(', ')}`)
+    // eslint-disable-next-line valid-typeof
+    if (o[k] !== undefined && typeof o[k] !== t) throw new HttpError(400, 'BAD_REQUEST', `field ${k} must be a ${t}`)
+  }
+  return o as T
+}
+
+async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? '0')
+  if (declared > max) { req.resume(); throw new HttpError(413, 'BODY_TOO_LARGE', `the body is ${declared} bytes; the limit is ${max}`) }
+  const chunks: Buffer[] = []
+  let size = 0
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length
+    if (size > max) throw new HttpError(413, 'BODY_TOO_LARGE', `the body is over the limit of ${max} bytes`)
+    chunks.push(chunk as Buffer)
+  }
+  try {
+    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'the body is not valid JSON')
   }
 }
 
@@ -96,7 +210,7 @@ function send (res: ServerResponse, status: number, body: unknown): void {
   res.end(text)
 }
 
-function fail (res: ServerResponse, status: number, code: ApiErrorCode, message: string): void {
-  const body: ApiErrorBody = { error: { code, message } }
-  send(res, status, body)
+function fail (res: ServerResponse, status: number, error: ApiErrorBody['error']): void {
+  if (res.headersSent) { res.end(); return }
+  send(res, status, { error } satisfies ApiErrorBody)
 }

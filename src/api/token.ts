@@ -1,6 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto'
 import { open, readFile } from 'node:fs/promises'
 import { join } from 'node:path'
+import { RuntimeError } from '../util/errors.js'
 
 export const API_TOKEN_FILE_NAME = 'api.token'
 
@@ -36,4 +37,17 @@ export function authorized (header: string | undefined, token: string): boolean 
   const m = /^Bearer ([0-9a-f]{64})$/.exec(header.trim())
   if (m === null) return false
   return timingSafeEqual(Buffer.from(m[1] as string), Buffer.from(token))
+}
+
+/** The token of a running node, for the CLI's state-changing calls. */
+export async function readApiToken (dataDir: string): Promise<string> {
+  const path = apiTokenPath(dataDir)
+  let t: string
+  try {
+    t = (await readFile(path, 'utf8')).trim()
+  } catch (err) {
+    throw new RuntimeError('IO', `cannot read the API token ${path}: ${(err as Error).message} (run the command as the node's user)`, { details: { path } })
+  }
+  if (!/^[0-9a-f]{64}$/.test(t)) throw new RuntimeError('IO', `${path} does not hold an API token`, { details: { path } })
+  return t
 }

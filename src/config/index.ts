@@ -3,3 +3,4 @@ export { defaultConfig, type SkymeshConfig, type NetworkConfig, type NodeConfig,
 export { mergeConfig } from './validate.js'
 export { loadConfigFile, loadNodeConfig, parseConfigText, writeFileAtomic, CONFIG_FILE_NAME, INITIAL_CONFIG_TEXT } from './load.js'
 export { defaultDataDir } from './paths.js'
+export { bundledConfigDir, loadDevnetSpec, type DevnetProvider, type DevnetSpec } from './devnet.js'

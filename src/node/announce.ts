@@ -73,6 +73,8 @@ export interface AnnounceLoopModules {
   publish: (msg: SignedMessage<'ProviderAnnounce'>) => Promise<{ recipients: number }>
   /** the DHT record and provider entry */
   putRecord: (msg: SignedMessage<'ProviderAnnounce'>, signal: AbortSignal) => Promise<void>
+  /** the inventory net of open commits and leases (the bid engine's); else probed - reserved */
+  inventory?: (() => Pick<Inventory, 'total' | 'available'>) | undefined
 }
 
 /**
@@ -156,7 +158,7 @@ export class AnnounceLoop {
 
   private body (seq: number, createdAt: number): ProviderAnnounceBody {
     const probe = this.probe as ProbeResult
-    const inventory = computeInventory(probe, this.opts.reserved, [])
+    const inventory = this.modules.inventory?.() ?? computeInventory(probe, this.opts.reserved, [])
     const attributes = providerAttributes(probe, this.opts.operatorAttributes)
     return buildAnnounceBody({ networkId: this.opts.networkId, createdAt, seq, addrs: this.modules.addrs(), attributes, inventory })
   }

@@ -1,7 +1,9 @@
 import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import type { PeerId } from '@libp2p/interface'
+import { readFile } from 'node:fs/promises'
+import { join, resolve } from 'node:path'
 import { loadNodeConfig, type SkymeshConfig } from '../config/index.js'
-import { defaultHardwareOptions, probeHardware, type ProbeResult } from '../hardware/index.js'
+import { defaultHardwareOptions, probeHardware, providerAttributes, type ProbeResult } from '../hardware/index.js'
 import { accountIdOf, loadOrCreateKey, type NodeKey } from '../identity/index.js'
 import {
   ConnectionKeeper, GossipService, ProviderRecords, announceRecordSelector, announceRecordValidator,
@@ -12,14 +14,17 @@ import { toHex } from '../util/bytes.js'
 import { systemClock, type Clock } from '../util/clock.js'
 import { errorMessage } from '../util/errors.js'
 import { createLogger, type Logger } from '../util/logger.js'
+import { BidEngine, PricingError, auctionParamsFrom, defaultPricing, parsePricing, type PricingConfig } from '../market/index.js'
 import { ALL_TOPICS } from '../wire/index.js'
 import { AnnounceLoop } from './announce.js'
+import { MarketService, defaultManifestLimits, defaultSyncLimits, parseMaxPrice } from './market-service.js'
 import { ProviderDiscovery } from './discovery.js'
 import { ProviderDirectory, defaultProviderDirectoryOptions } from './provider-directory.js'
 import { rolesFromUserAgent, userAgentOf, type Role } from './roles.js'
 import { removeRuntimeFile, writeRuntimeFile, type RuntimeFile } from './runtime-file.js'
+import { STORE_FILE_NAME, Store } from './store.js'
 import { skymeshVersion } from './version.js'
-import type { GossipView, NodeStatus, PeerView, ProviderView } from './views.js'
+import type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView } from './views.js'
 
 export interface SkymeshNodeOptions {
   dataDir: string
@@ -27,6 +32,10 @@ export interface SkymeshNodeOptions {
   listen?: string[]
   bootstrap?: string[]
   roles?: Role[]
+  /** provider role: pricing file (overrides config provider.pricing) */
+  pricing?: string
+  /** provider role: operator attributes (override config provider.attributes key by key) */
+  attributes?: Record<string, string>
   /** gossipsub overrides (benchmarks) */
   gossip?: Partial<GossipsubOpts>
 }
@@ -51,6 +60,9 @@ export class SkymeshNode {
   private closed = false
   private announce: AnnounceLoop | undefined
   private discovery: ProviderDiscovery | undefined
+  private market: MarketService | undefined
+  private latestProbe: ProbeResult | undefined
+  private pricing: PricingConfig | undefined
 
   private constructor (
     readonly dataDir: string,
@@ -73,8 +85,15 @@ export class SkymeshNode {
         ...(opts.listen !== undefined && opts.listen.length > 0 ? { listen: opts.listen } : {}),
         ...(opts.bootstrap !== undefined && opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
         ...(opts.roles !== undefined && opts.roles.length > 0 ? { roles: opts.roles } : {})
+      },
+      provider: {
+        ...loaded.provider,
+        ...(opts.pricing !== undefined ? { pricing: opts.pricing } : {}),
+        attributes: { ...loaded.provider.attributes, ...(opts.attributes ?? {}) }
       }
     }
+    // The pricing file is the user's input too: a bad one stops the start with its key named.
+    const pricing = config.node.roles.includes('provider') ? await loadPricing(config.provider.pricing, opts.dataDir) : undefined
     // Bad bootstrap addresses are the user's input: report them before anything starts.
     for (const b of config.node.bootstrap) parseBootstrapAddr(b)
     const logger = modules.logger ?? createLogger(config.node.logLevel)
@@ -105,6 +124,7 @@ export class SkymeshNode {
     }, { pubsub: libp2p.services.pubsub, clock, logger: logger.child({ module: 'gossip' }) })
     const records = new ProviderRecords({ ...names, ...defaultProviderRecordsOptions }, { dht: libp2p.services.dht, logger: logger.child({ module: 'dht' }) })
     const node = new SkymeshNode(opts.dataDir, config, key, libp2p, gossip, records, { logger, clock, probe })
+    node.pricing = pricing
     try {
       await node.start()
     } catch (err) {
@@ -122,6 +142,43 @@ export class SkymeshNode {
       validateProviderAnnounce(msg, this.directory.latestSeq(accountIdOf(msg.signer)))
     })
     gossip.onMessage('ProviderAnnounce', (msg, ctx) => { this.directory.upsert(msg, ctx.local ? 'self' : 'gossip') })
+
+    const isProvider = config.node.roles.includes('provider')
+    // A provider with no inventory cannot bid: the first probe fails the start.
+    if (isProvider) this.latestProbe = await modules.probe()
+    const operatorAttributes = Object.entries(config.provider.attributes).map(([k, v]) => ({ key: k, value: v }))
+    const reserved = { cpuMillicores: config.provider.reserved.cpu, memoryBytes: config.provider.reserved.memory, storageBytes: config.provider.reserved.storage }
+
+    // Market: the store is opened and every auction rebuilt before any gossip arrives.
+    const store = Store.open(join(this.dataDir, STORE_FILE_NAME))
+    this.cleanups.push(() => { store.close() })
+    const bidEngine = isProvider
+      ? new BidEngine({
+        pricing: this.pricing ?? defaultPricing,
+        blockMs: config.network.blockMs,
+        attributes: providerAttributes(this.latestProbe as ProbeResult, operatorAttributes),
+        reserved
+      }, { key: this.key, clock: modules.clock, probe: () => this.latestProbe as ProbeResult })
+      : undefined
+    const market = new MarketService({
+      network: config.network,
+      params: auctionParamsFrom(config.network),
+      tenant: config.node.roles.includes('tenant'),
+      sync: defaultSyncLimits,
+      manifest: defaultManifestLimits
+    }, {
+      libp2p,
+      gossip,
+      store,
+      key: this.key,
+      clock: modules.clock,
+      logger: log.child({ module: 'market' }),
+      ...(bidEngine !== undefined ? { bidEngine } : {}),
+      providerAddrs: (id) => this.directory.get(id)?.msg.body.addrs ?? []
+    })
+    this.market = market
+    await market.start()
+    this.cleanups.push(async () => { await market.stop() })
 
     await libp2p.start()
     this.cleanups.push(async () => { await libp2p.stop() })
@@ -155,20 +212,28 @@ export class SkymeshNode {
     discovery.start()
     this.cleanups.push(() => { discovery.stop() })
 
-    if (config.node.roles.includes('provider')) {
+    if (isProvider) {
+      let first = true
       const announce = new AnnounceLoop({
         networkId: config.network.id,
         intervalMs: config.provider.announceIntervalMs,
         probeIntervalMs: config.provider.probeIntervalMs,
-        reserved: { cpuMillicores: config.provider.reserved.cpu, memoryBytes: config.provider.reserved.memory, storageBytes: config.provider.reserved.storage },
-        operatorAttributes: Object.entries(config.provider.attributes).map(([k, v]) => ({ key: k, value: v })),
+        reserved,
+        operatorAttributes,
         retryBaseMs: 1_000,
         debounceMs: 250
       }, {
         key: this.key,
         clock: modules.clock,
         logger: log.child({ module: 'announce' }),
-        probe: modules.probe,
+        // the start-up probe is reused once; later re-probes also feed the bid engine
+        probe: async () => {
+          if (!first) this.latestProbe = await modules.probe()
+          first = false
+          return this.latestProbe as ProbeResult
+        },
+        // available capacity net of what open commits and leases hold
+        inventory: bidEngine !== undefined ? () => bidEngine.inventory() : undefined,
         addrs: () => libp2p.getMultiaddrs().map((a) => a.toString()),
         publish: async (msg) => await gossip.publish(msg),
         putRecord: async (msg, signal) => {
@@ -183,10 +248,14 @@ export class SkymeshNode {
     }
 
     const kad = kadProtocol({ protocolPrefix: config.network.protocolPrefix, networkId: config.network.id })
-    const onIdentify = (evt: CustomEvent<{ protocols: string[] }>): void => {
+    const onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
       if (evt.detail.protocols.includes(kad) && discovery.rounds === 0) discovery.kick()
       this.announce?.peerAppeared()
+      market.peerAppeared(evt.detail.peerId, evt.detail.protocols)
     }
+    // capacity changes (a commit held or released, a lease won or closed): announce it
+    const onMarketUpdate = (): void => { if (bidEngine !== undefined) this.announce?.trigger('capacity') }
+    market.on('capacity', onMarketUpdate)
     const onSelfUpdate = (): void => {
       this.announce?.trigger('addresses')
       void this.writeRuntimeFile().catch((err: unknown) => { log.warn('cannot update the runtime file', { error: errorMessage(err) }) })
@@ -196,6 +265,7 @@ export class SkymeshNode {
     this.cleanups.push(() => {
       libp2p.removeEventListener('peer:identify', onIdentify)
       libp2p.removeEventListener('self:peer:update', onSelfUpdate)
+      market.off('capacity', onMarketUpdate)
     })
     log.info('node started', { peerId: this.key.accountId, roles: config.node.roles, network: config.network.id })
   }
@@ -320,6 +390,40 @@ export class SkymeshNode {
     }))
   }
 
+  /** The market of this node (every role keeps the auctions it sees). */
+  get marketService (): MarketService {
+    if (this.market === undefined) throw new Error('node not started')
+    return this.market
+  }
+
+  orders (): OrderView[] {
+    return this.marketService.orders()
+  }
+
+  order (orderId: string): OrderView | undefined {
+    return this.marketService.orderView(orderId)
+  }
+
+  leases (): LeaseView[] {
+    return this.marketService.leases()
+  }
+
+  /** Tenant role: one order per SDL group. `maxPrice` caps every group, uact per block ("1000" or "1000uact"). */
+  async deploy (sdlText: string, opts: { maxPrice?: string } = {}): Promise<{ dseq: number, orderIds: string[] }> {
+    const r = await this.marketService.deploy(sdlText, opts.maxPrice !== undefined ? { maxPrice: parseMaxPrice(opts.maxPrice) } : {})
+    return { dseq: r.dseq, orderIds: r.orderIds }
+  }
+
+  onOrderUpdate (listener: (orderId: string) => void): () => void {
+    const m = this.marketService
+    m.on('update', listener)
+    return () => { m.off('update', listener) }
+  }
+
+  async closeLease (leaseId: string, reason: string): Promise<LeaseView> {
+    return await this.marketService.closeLease(leaseId, reason)
+  }
+
   gossipView (): GossipView {
     const pubsub = this.libp2p.services.pubsub
     const peers: GossipView['peers'] = {}
@@ -347,4 +451,17 @@ export class SkymeshNode {
 
 function isRelayed (c: { remoteAddr: { toString(): string }, limits?: unknown }): boolean {
   return c.limits !== undefined || c.remoteAddr.toString().includes('/p2p-circuit')
+}
+
+/** The provider's pricing: a file (relative paths from the data directory) or the built-in one. */
+async function loadPricing (file: string | null, dataDir: string): Promise<PricingConfig> {
+  if (file === null) return defaultPricing
+  const path = resolve(dataDir, file)
+  let text: string
+  try {
+    text = await readFile(path, 'utf8')
+  } catch (err) {
+    throw new PricingError('PRICING_NOT_FOUND', `cannot read the pricing file ${path}: ${errorMessage(err)}`, { details: { file: path } })
+  }
+  return parsePricing(text, path)
 }

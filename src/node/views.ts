@@ -2,6 +2,7 @@ import type { GossipCountersSnapshot } from '../p2p/index.js'
 import type { Capacity, WireAttribute } from '../wire/index.js'
 import type { AnnounceSource } from './provider-directory.js'
 import type { Role } from './roles.js'
+import type { Lease, NoBidReason, Outcome, Phase } from '../market/index.js'
 
 /** JSON views of a running node, served by the local API and printed by the CLI. */
 export interface NodeStatus {
@@ -58,4 +59,42 @@ export interface ProviderView {
 export interface GossipView extends GossipCountersSnapshot {
   /** per topic: peers subscribed and peers in our mesh */
   peers: Record<string, { subscribers: number, mesh: number }>
+}
+
+/** A bid of an order as every node sees it: the price only once revealed. */
+export interface BidView { provider: string, commitId: string, sealed: boolean, price?: string, revealId?: string }
+export interface OrderView {
+  orderId: string
+  tenant: string
+  dseq: number
+  gseq: number
+  group: string
+  phase: Phase
+  maxPrice: { denom: string, amount: string }
+  commitUntil: number
+  revealUntil: number
+  bids: BidView[]
+  outcome: Outcome['status']
+  outcomeReason?: string
+  lease?: LeaseView
+  noBids: Array<{ provider: string, reasons: NoBidReason[] }>
+  /** why this node (a provider) did not bid */
+  myReasons?: NoBidReason[]
+  mine: boolean
+}
+export interface LeaseView {
+  leaseId: string
+  orderId: string
+  tenant: string
+  provider: string
+  state: Lease['state']
+  /** price in `denom` (uact) per block and per month (an average month, 30.44 days), decimal strings */
+  pricePerBlock: string
+  pricePerMonth: string
+  /** the same monthly price in ACT (1 ACT = 10^6 uact = 1 USD) */
+  actPerMonth: string
+  denom: string
+  closedBy?: string
+  closeReason?: string
+  resources: Array<{ count: number, cpu: number, memory: number, storage: number, gpu: number }>
 }

@@ -1,6 +1,10 @@
 import type { Command } from '../command.js'
+import { deployCommand } from './deploy.js'
+import { devnetCommand } from './devnet.js'
 import { idCommand } from './id.js'
 import { initCommand } from './init.js'
+import { leaseCommand, leasesCommand } from './leases.js'
+import { ordersCommand } from './orders.js'
 import { peersCommand } from './peers.js'
 import { probeCommand } from './probe.js'
 import { sdlCommand } from './sdl.js'
@@ -15,11 +19,16 @@ export const COMMANDS: readonly Command[] = [
   initCommand,
   idCommand,
   startCommand,
+  devnetCommand,
   relayCommand,
   providerCommand,
   statusCommand,
   peersCommand,
   providersCommand,
+  deployCommand,
+  ordersCommand,
+  leasesCommand,
+  leaseCommand,
   probeCommand,
   sdlCommand
 ]
