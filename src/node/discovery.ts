@@ -71,17 +71,13 @@ export class ProviderDiscovery {
     } finally {
       this.running = false
     }
-    if (found > 0 && found === previous) {
-      // Two rounds agree: the DHT has told us what it knows; from now on periodically.
-      this.retryMs = this.opts.retryBaseMs
-      this.schedule(this.opts.intervalMs)
-    } else if (found > 0) {
+    if (found > previous) {
       // New information: look again soon, records may still be landing.
       this.retryMs = this.opts.retryBaseMs
-      this.schedule(this.retryMs)
-    } else {
-      this.schedule(this.retryMs)
-      this.retryMs = Math.min(this.retryMs * 2, this.opts.intervalMs)
     }
+    // Back off (1 s, 2 s, 4 s, … up to the interval) even when two rounds agree: providers that
+    // started with us put their records a little later, and a round costs a few messages.
+    this.schedule(this.retryMs)
+    this.retryMs = Math.min(this.retryMs * 2, this.opts.intervalMs)
   }
 }

@@ -6,7 +6,7 @@ import { decode as cborDecode } from 'cborg'
 import type { NetworkConfig } from '../config/index.js'
 import { accountIdOf, sha256, type NodeKey } from '../identity/index.js'
 import {
-  BidEngine, MS_PER_MONTH, MarketError, OrderBook, TenantEngine, checkTimely, decimalToWire, noBidBody, orderIdOfMessage,
+  BidEngine, MS_PER_MONTH, MarketError, awardUntil, OrderBook, TenantEngine, checkTimely, decimalToWire, noBidBody, orderIdOfMessage,
   wireToDecimal, type AuctionMessage, type AuctionParams, type Lease, type NoBidReason, type Outcome, type Phase
 } from '../market/index.js'
 import { RequestError, request, serve, type ExchangeLimits } from '../p2p/request-response.js'
@@ -78,6 +78,8 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   private ticking = false
   private readonly unregister: Array<() => void> = []
   private readonly syncedPeers = new Set<string>()
+  /** a catch-up sync with a peer completed since start: the book holds what the mesh has */
+  private caughtUp = false
   private started = false
 
   constructor (private readonly opts: MarketServiceOptions, private readonly modules: MarketServiceModules) {
@@ -115,7 +117,10 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     if (this.syncedPeers.size >= this.opts.sync.peers || this.syncedPeers.has(peer.toString())) return
     this.syncedPeers.add(peer.toString())
     const since = Math.max(0, this.modules.clock.now() - this.opts.sync.recentMs)
-    void this.syncFrom(peer, encodeCanonical({ since })).then(() => this.resume())
+    void this.syncFrom(peer, encodeCanonical({ since }), undefined, true).then(async () => {
+      this.caughtUp = true
+      await this.resume()
+    }, () => { /* logged in syncFrom; the next peer that appears is asked */ })
   }
 
   async stop (): Promise<void> {
@@ -338,12 +343,26 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       const due = tenant.orderIds().filter((id) => this.book.outcome(id)?.status === 'pending' && this.isDue(id))
       const signal = AbortSignal.timeout(this.opts.sync.beforeDecisionMs)
       await Promise.all(due.map(async (id) => await this.syncOrder(id, true, signal)))
-      for (const m of tenant.tick()) await this.publish(m)
+      for (const m of tenant.tick()) {
+        // A tenant that restarted decides only once it caught up with a peer (the reveals it
+        // missed while down), unless waiting longer would let the order expire.
+        if (!this.caughtUp && !this.mustDecideNow(m)) continue
+        await this.publish(m)
+      }
     } catch (err) {
       this.modules.logger.warn('market tick failed', { error: errorMessage(err) })
     } finally {
       this.ticking = false
     }
+  }
+
+  /** Too close to the seal's or the award's last moment to wait for a catch-up sync. */
+  private mustDecideNow (m: SignedMessage<'Seal'> | SignedMessage<'Award'>): boolean {
+    const order = this.book.get(toHex(m.body.orderId))?.order
+    if (order === undefined) return true
+    const last = m.type === 'Seal' ? order.body.revealUntil : awardUntil(order.body, this.opts.params)
+    const window = m.type === 'Seal' ? order.body.revealUntil - order.body.commitUntil : last - order.body.revealUntil
+    return this.modules.clock.now() >= last - window / 2
   }
 
   /** A tenant order whose seal or award is due now. */
@@ -454,7 +473,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     return out
   }
 
-  private async syncFrom (peer: PeerId, req: Uint8Array, signal?: AbortSignal): Promise<number> {
+  private async syncFrom (peer: PeerId, req: Uint8Array, signal?: AbortSignal, rethrow = false): Promise<number> {
     try {
       const items = await request(this.modules.libp2p, peer, this.proto('sync'), req, this.opts.sync, signal)
       // the server sends each order's messages in arrival order; parked ones are retried
@@ -462,6 +481,11 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       return items.length
     } catch (err) {
       if (!(err instanceof RequestError)) this.modules.logger.debug('sync failed', { peer: peer.toString(), error: errorMessage(err) })
+      if (rethrow) {
+        // another peer may answer: let it try
+        this.syncedPeers.delete(peer.toString())
+        throw err
+      }
       return 0
     }
   }

@@ -10,6 +10,8 @@ export interface Spawned {
   stderr: () => string
   /** SIGINT, then SIGKILL after graceMs; resolves with the exit code */
   stop: (graceMs?: number) => Promise<number | null>
+  /** resolves with the exit code when the process ends by itself (SIGKILL after timeoutMs) */
+  exited: (timeoutMs?: number) => Promise<number | null>
 }
 
 /** Run the compiled skymesh CLI as a separate process. */
@@ -35,6 +37,12 @@ export function spawnCli (args: string[], timeoutMs = 20_000): Spawned {
     child,
     firstJson,
     stderr: () => err,
+    exited: async (ms = timeoutMs) => {
+      const timer = setTimeout(() => child.kill('SIGKILL'), ms)
+      const code = await exited
+      clearTimeout(timer)
+      return code
+    },
     stop: async (graceMs = 5000) => {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       child.kill('SIGINT')
