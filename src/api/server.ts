@@ -142,9 +142,12 @@ export class ApiServer {
       res.on('close', () => { unsubscribe(); clearInterval(keepalive); streams.delete(res) })
     }
 
-    const server = createServer((req, res) => { void handle(req, res) })
-    server.requestTimeout = opts.requestTimeoutMs
-    server.headersTimeout = opts.requestTimeoutMs
+    const server = createServer({
+      requestTimeout: opts.requestTimeoutMs,
+      headersTimeout: opts.requestTimeoutMs,
+      // node:http checks both timeouts only this often (30 s by default)
+      connectionsCheckingInterval: Math.min(1_000, opts.requestTimeoutMs)
+    }, (req, res) => { void handle(req, res) })
     server.keepAliveTimeout = 1_000
     server.maxHeadersCount = 50
 

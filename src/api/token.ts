@@ -35,7 +35,7 @@ export async function loadOrCreateApiToken (dataDir: string): Promise<string> {
 export function authorized (header: string | undefined, token: string): boolean {
   if (header === undefined) return false
   const m = /^Bearer ([0-9a-f]{64})$/.exec(header.trim())
-  if (m === null) return false
+  if (m === null || token.length !== (m[1] as string).length) return false
   return timingSafeEqual(Buffer.from(m[1] as string), Buffer.from(token))
 }
 

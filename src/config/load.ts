@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { open, readFile, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { parse, YAMLParseError } from 'yaml'
@@ -53,9 +54,10 @@ node:
 
 /** Write a file atomically (temp file, fsync, rename); never replaces an existing one unless asked. */
 export async function writeFileAtomic (path: string, content: string, mode = 0o644): Promise<void> {
-  const tmp = `${path}.${process.pid}.tmp`
+  // unique per call: two writes of the same file in flight must not share a temp file
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`
   try {
-    const fh = await open(tmp, 'w', mode)
+    const fh = await open(tmp, 'wx', mode)
     try {
       await fh.writeFile(content)
       await fh.sync()

@@ -71,7 +71,7 @@ export class ProviderDiscovery {
     } finally {
       this.running = false
     }
-    if (found > previous) {
+    if (found > 0 && found > previous) {
       // New information: look again soon, records may still be landing.
       this.retryMs = this.opts.retryBaseMs
     }

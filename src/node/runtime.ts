@@ -61,6 +61,7 @@ export class SkymeshNode {
   private announce: AnnounceLoop | undefined
   private discovery: ProviderDiscovery | undefined
   private market: MarketService | undefined
+  private runtimeWrite: Promise<void> = Promise.resolve()
   private latestProbe: ProbeResult | undefined
   private pricing: PricingConfig | undefined
 
@@ -296,9 +297,13 @@ export class SkymeshNode {
     }
   }
 
+  /** One write at a time, each with the info of its moment: the last one wins, whole. */
   async writeRuntimeFile (): Promise<void> {
-    if (this.closed) return
-    await writeRuntimeFile(this.dataDir, this.runtimeInfo())
+    const write = this.runtimeWrite.catch(() => {}).then(async () => {
+      if (!this.closed) await writeRuntimeFile(this.dataDir, this.runtimeInfo())
+    })
+    this.runtimeWrite = write
+    await write
   }
 
   /** Announce now (provider role); resolves when the announce was published. */
@@ -445,6 +450,7 @@ export class SkymeshNode {
         this.modules.logger.warn('error while stopping', { error: errorMessage(err) })
       }
     }
+    await this.runtimeWrite.catch(() => {})
     await removeRuntimeFile(this.dataDir)
   }
 }

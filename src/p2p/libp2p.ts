@@ -20,7 +20,7 @@ import { kadProtocol, type NetworkNames } from './protocols.js'
 export interface RelayServerLimits {
   maxReservations: number
   reservationTtlMs: number
-  /** bytes per relayed connection, each direction */
+  /** bytes per relayed connection, both directions together (circuit-relay-v2 counts them as one) */
   maxDataBytes: number
   maxDurationMs: number
 }
