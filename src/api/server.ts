@@ -181,8 +181,8 @@ function expectObject<T> (body: unknown, required: Record<string, FieldType>, op
     if (typeof o[k] !== t) throw new HttpError(400, 'BAD_REQUEST', `field ${k} must be a ${t}`)
   }
   for (const k of Object.keys(o)) {
-    if (k in required) continue
-    const t = optional[k]
+    if (Object.hasOwn(required, k)) continue
+    const t = Object.hasOwn(optional, k) ? optional[k] : undefined
     if (t === undefined) throw new HttpError(400, 'BAD_REQUEST', `unknown field ${JSON.stringify(k.slice(0, 40))}; expected ${[...Object.keys(required), ...Object.keys(optional)].join(', ')}`)
     // eslint-disable-next-line valid-typeof
     if (o[k] !== undefined && typeof o[k] !== t) throw new HttpError(400, 'BAD_REQUEST', `field ${k} must be a ${t}`)

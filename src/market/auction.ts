@@ -392,8 +392,10 @@ export class Auction {
 
   private needLease (): Lease {
     const o = this.outcome()
-    // [IGNORE] no lease (yet): nothing to accept or close
-    if (o.status !== 'leased') throw ignore('LEASE_NOT_AWARDED', 'no lease for this order', { need: [this.orderIdHex] })
+    // [IGNORE] not awarded yet (the award travels on another topic and may come later): parked
+    if (o.status === 'pending') throw ignore('NOT_AWARDED_YET', 'the order has no award yet', { need: [this.orderIdHex] })
+    // [IGNORE] the order ended without a lease: nothing to accept or close
+    if (o.status !== 'leased') throw ignore('LEASE_NOT_AWARDED', 'no lease for this order')
     return o.lease
   }
 

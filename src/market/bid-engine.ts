@@ -193,7 +193,8 @@ export class BidEngine {
     return [...this.holds.values()].map((h) => ({ id: h.id, kind: h.kind }))
   }
 
-  private remember (orderId: string, reasons: NoBidReason[]): void {
+  /** Keep the reasons for an order (also after a restart, from this provider's stored NoBid). */
+  remember (orderId: string, reasons: NoBidReason[]): void {
     if (this.skipped.size >= this.opts.maxRemembered) {
       const oldest = this.skipped.keys().next().value
       if (oldest !== undefined) this.skipped.delete(oldest)

@@ -53,6 +53,7 @@ export type MarketErrorCode =
   | 'AWARD_WRONG_WINNER'
   | 'AWARD_EQUIVOCATION'
   // leases
+  | 'NOT_AWARDED_YET'
   | 'LEASE_NOT_AWARDED'
   | 'LEASE_NOT_PARTY'
   | 'LEASE_ACCEPT_MISMATCH'
@@ -69,4 +70,4 @@ export const reject = (code: MarketErrorCode, message: string, details?: ErrorDe
 export const ignore = (code: MarketErrorCode, message: string, details?: ErrorDetails): MarketError => new MarketError(code, message, 'IGNORE', details)
 
 /** Codes that mean "a message this one depends on is missing": keep it, fetch, retry. */
-export const MISSING_CONTEXT: ReadonlySet<MarketErrorCode> = new Set(['UNKNOWN_ORDER', 'UNKNOWN_COMMIT', 'UNKNOWN_REVEAL', 'NOT_SEALED_YET'])
+export const MISSING_CONTEXT: ReadonlySet<MarketErrorCode> = new Set(['UNKNOWN_ORDER', 'UNKNOWN_COMMIT', 'UNKNOWN_REVEAL', 'NOT_SEALED_YET', 'NOT_AWARDED_YET'])

@@ -87,7 +87,7 @@ export function parsePricing (text: string, source = 'pricing'): PricingConfig {
         out[k] = amountMap(v, k, out[k])
         break
       default:
-        throw new PricingError('PRICING_UNKNOWN_KEY', `${k}: unknown key (known: unit, cpu, memory, storage, endpoint, leasedIp, gpu)`, { details: { key: k } })
+        throw new PricingError('PRICING_UNKNOWN_KEY', `${source}: ${k}: unknown key (known: unit, cpu, memory, storage, endpoint, leasedIp, gpu)`, { details: { key: k, file: source } })
     }
   }
   return out

@@ -17,7 +17,7 @@ import { equalBytes, fromHex, toHex, utf8 } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import { errorMessage, isSkymeshError, SkymeshError } from '../util/errors.js'
 import type { Logger } from '../util/logger.js'
-import { checkContext, decodeEnvelope, encodeCanonical, signMessage, type AnySignedMessage, type Price, type SignedMessage } from '../wire/index.js'
+import { TOPIC_OF, checkContext, decodeEnvelope, encodeCanonical, signMessage, type AnySignedMessage, type Price, type SignedMessage } from '../wire/index.js'
 import type { Store } from './store.js'
 import type { BidView, LeaseView, OrderView } from './views.js'
 
@@ -39,7 +39,13 @@ export interface MarketServiceOptions {
    */
   sync: ExchangeLimits & { peers: number, debounceMs: number, beforeDecisionMs: number, recentMs: number }
   manifest: ExchangeLimits & { attempts: number }
+  /** orders whose no-bid reasons are kept in memory */
+  maxOrdersWithReasons: number
+  /** how long a publish waits for a first subscriber of its topic */
+  publishWaitMs: number
 }
+
+export const defaultMarketServiceOptions = { maxOrdersWithReasons: 100_000, publishWaitMs: 1_000 }
 
 export const defaultSyncLimits: MarketServiceOptions['sync'] = { maxRequestBytes: 256, maxItemBytes: 64 * 1024, maxItems: 4096, timeoutMs: 3000, peers: 3, debounceMs: 1000, beforeDecisionMs: 300, recentMs: 10 * 60 * 1000 }
 export const defaultManifestLimits: MarketServiceOptions['manifest'] = { maxRequestBytes: 1024 * 1024 + 1024, maxItemBytes: 4096, maxItems: 1, timeoutMs: 5000, attempts: 5 }
@@ -82,8 +88,11 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   private caughtUp = false
   private started = false
 
-  constructor (private readonly opts: MarketServiceOptions, private readonly modules: MarketServiceModules) {
+  private readonly opts: MarketServiceOptions
+
+  constructor (opts: Omit<MarketServiceOptions, keyof typeof defaultMarketServiceOptions> & Partial<MarketServiceOptions>, private readonly modules: MarketServiceModules) {
     super()
+    this.opts = { ...defaultMarketServiceOptions, ...opts }
     this.book = new OrderBook(opts.params)
     this.tenant = opts.tenant
       ? new TenantEngine({ net: opts.network.id, windows: { commitWindowMs: opts.network.commitWindowMs, revealWindowMs: opts.network.revealWindowMs }, params: opts.params }, { key: modules.key, clock: modules.clock, book: this.book })
@@ -140,7 +149,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
    */
   private ingest (msg: MarketMessage, fromGossip: boolean): 'added' | 'duplicate' | 'pending' {
     const key = msg.type === 'Order' ? toHex(orderIdOfMessage(msg)) : toHex(msg.body.orderId)
-    if (msg.type === 'NoBid') return this.ingestNoBid(msg, key)
+    if (msg.type === 'NoBid') return this.ingestNoBid(msg, key, fromGossip)
     const auction = this.book.get(key)
     // [IGNORE] on gossip only: too late to matter (a seal or award naming it is fetched by sync)
     if (fromGossip) checkTimely(msg, auction?.order, this.modules.clock.now(), this.opts.params)
@@ -162,15 +171,19 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     return result
   }
 
-  private ingestNoBid (msg: SignedMessage<'NoBid'>, key: string): 'added' | 'duplicate' {
-    // [IGNORE] reasons for an order this node does not know
-    if (this.book.get(key)?.order === undefined) throw new MarketError('UNKNOWN_ORDER', 'no-bid reasons for an unknown order', 'IGNORE')
+  private ingestNoBid (msg: SignedMessage<'NoBid'>, key: string, fromGossip: boolean): 'added' | 'duplicate' | 'pending' {
+    const known = this.book.get(key)?.order !== undefined
+    // [IGNORE] on gossip: reasons for an order this node does not know are not relayed
+    if (!known && fromGossip) throw new MarketError('UNKNOWN_ORDER', 'no-bid reasons for an unknown order', 'IGNORE')
     const provider = accountIdOf(msg.signer)
     let m = this.noBids.get(key)
+    if (m?.has(provider) === true) return 'duplicate'
+    // kept for an order not seen yet (a sync answer can hold them before it), within a bound
+    if (!known && this.noBids.size >= this.opts.maxOrdersWithReasons) return 'duplicate'
     if (m === undefined) { m = new Map(); this.noBids.set(key, m) }
-    if (m.has(provider)) return 'duplicate'
     m.set(provider, msg.body.reasons)
     this.persist(msg, key)
+    if (!known) { this.requestSync(key); return 'pending' }
     this.emit('update', key)
     return 'added'
   }
@@ -200,6 +213,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
           const byProvider = this.noBids.get(m.orderId ?? '') ?? new Map<string, NoBidReason[]>()
           byProvider.set(accountIdOf(msg.signer), msg.body.reasons)
           this.noBids.set(m.orderId ?? '', byProvider)
+          if (equalBytes(msg.signer, this.modules.key.publicKey)) this.modules.bidEngine?.remember(toHex(msg.body.orderId), msg.body.reasons)
         } else {
           this.book.add(msg)
         }
@@ -301,6 +315,13 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   }
 
   async publish (msg: AnySignedMessage): Promise<void> {
+    // Gossipsub sends a message once: published before any peer's subscription reached us (a
+    // node that just connected), it would reach nobody, and the same bytes cannot be sent again.
+    // Wait a little for a subscriber; sync repairs what still goes missing.
+    const deadline = Date.now() + this.opts.publishWaitMs
+    while (this.started && this.modules.gossip.subscribers(TOPIC_OF[msg.type]) === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+    }
     try {
       await this.modules.gossip.publish(msg)
     } catch (err) {
@@ -316,8 +337,10 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     const tenant = this.tenant
     if (tenant === undefined) throw new MarketServiceError('NOT_A_TENANT', 'this node does not have the tenant role (start it with --role tenant)', { badInput: true })
     const sdl = parseSdl(sdlText)
-    const orders = tenant.createOrders(sdl, opts.maxPrice === undefined ? {} : { maxPrice: opts.maxPrice })
-    const dseq = orders[0]?.body.dseq ?? this.modules.clock.now()
+    // the deployment number is the time in ms, made unique: two deployments in one millisecond
+    // (or after the clock went back) must not share it
+    const dseq = Math.max(this.modules.clock.now(), this.modules.store.maxDseq() + 1)
+    const orders = tenant.createOrders(sdl, { dseq, ...(opts.maxPrice === undefined ? {} : { maxPrice: opts.maxPrice }) })
     const orderIds = orders.map((o) => toHex(orderIdOfMessage(o)))
     // stored before anything is published: a crash right after still knows the deployment
     this.modules.store.putDeployment(
@@ -496,6 +519,10 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     const r = decodeManifestRequest(req)
     if (r === undefined) return []
     const orderId = toHex(r.orderId)
+    // only for an order this provider bid on, and only from its tenant: nobody else can make
+    // this node fetch anything
+    const known = this.book.get(orderId)?.order
+    if (known === undefined || accountIdOf(known.signer) !== from || this.modules.bidEngine?.holdOf(orderId) === undefined) return []
     let o = this.book.outcome(orderId)
     // the award may not have reached us yet: fetch the order's messages first
     if (o?.status !== 'leased') { await this.syncOrder(orderId, true); o = this.book.outcome(orderId) }

@@ -72,6 +72,13 @@ export interface StoredBidRow {
   createdAt: number
 }
 
+const DEPLOYMENT_COLUMNS = 'SELECT dseq, sdl, manifest, manifest_hash, order_ids, created_at FROM deployments'
+interface DeploymentRow { dseq: number, sdl: string, manifest: string, manifest_hash: string, order_ids: string, created_at: number }
+
+function deploymentOfRow (r: DeploymentRow): StoredDeployment {
+  return { dseq: r.dseq, sdl: r.sdl, manifest: r.manifest, manifestHash: r.manifest_hash, orderIds: JSON.parse(r.order_ids) as string[], createdAt: r.created_at }
+}
+
 /**
  * One SQLite database per node (better-sqlite3, WAL). Writes are single statements or
  * transactions, so a node killed at any moment restarts with every write either whole or
@@ -125,11 +132,11 @@ export class Store {
     return this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined
   }
 
-  /** All messages, oldest first (by arrival), optionally of one order. */
+  /** All messages in arrival order (insertion order within a millisecond), optionally of one order. */
   messages (orderId?: string): StoredMessage[] {
     const rows = (orderId === undefined
-      ? this.db.prepare('SELECT id, order_id, type, bytes, received_at FROM messages ORDER BY received_at, id').all()
-      : this.db.prepare('SELECT id, order_id, type, bytes, received_at FROM messages WHERE order_id = ? ORDER BY received_at, id').all(orderId)) as Array<{ id: string, order_id: string | null, type: MessageType, bytes: Buffer, received_at: number }>
+      ? this.db.prepare('SELECT id, order_id, type, bytes, received_at FROM messages ORDER BY received_at, rowid').all()
+      : this.db.prepare('SELECT id, order_id, type, bytes, received_at FROM messages WHERE order_id = ? ORDER BY received_at, rowid').all(orderId)) as Array<{ id: string, order_id: string | null, type: MessageType, bytes: Buffer, received_at: number }>
     return rows.map((r) => ({ id: r.id, orderId: r.order_id, type: r.type, bytes: new Uint8Array(r.bytes), receivedAt: r.received_at }))
   }
 
@@ -166,12 +173,18 @@ export class Store {
   }
 
   deployments (): StoredDeployment[] {
-    return (this.db.prepare('SELECT dseq, sdl, manifest, manifest_hash, order_ids, created_at FROM deployments ORDER BY dseq').all() as Array<{ dseq: number, sdl: string, manifest: string, manifest_hash: string, order_ids: string, created_at: number }>)
-      .map((r) => ({ dseq: r.dseq, sdl: r.sdl, manifest: r.manifest, manifestHash: r.manifest_hash, orderIds: JSON.parse(r.order_ids) as string[], createdAt: r.created_at }))
+    return (this.db.prepare(`${DEPLOYMENT_COLUMNS} ORDER BY dseq`).all() as DeploymentRow[]).map(deploymentOfRow)
+  }
+
+  /** The highest deployment number stored, 0 when there is none. */
+  maxDseq (): number {
+    return (this.db.prepare('SELECT MAX(dseq) AS m FROM deployments').get() as { m: number | null }).m ?? 0
   }
 
   deploymentOf (orderId: string): StoredDeployment | undefined {
-    return this.deployments().find((d) => d.orderIds.includes(orderId))
+    // order_ids is a JSON list: the quoted id matches one entry exactly (instr is case-sensitive)
+    const r = this.db.prepare(`${DEPLOYMENT_COLUMNS} WHERE instr(order_ids, ?) > 0`).get(JSON.stringify(orderId)) as DeploymentRow | undefined
+    return r === undefined ? undefined : deploymentOfRow(r)
   }
 
   get (k: string): string | undefined {

@@ -98,6 +98,11 @@ export class GossipService {
     return this.topicNames.get(t) as string
   }
 
+  /** Peers known to subscribe to a topic (0 right after connecting, until subscriptions arrive). */
+  subscribers (t: Topic): number {
+    return this.modules.pubsub.getSubscribers(this.topic(t)).length
+  }
+
   registerValidator<T extends MessageType> (type: T, fn: MessageValidator<T>): () => void {
     return addTo(this.validators, type, fn as unknown as AnyValidator)
   }

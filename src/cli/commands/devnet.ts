@@ -70,7 +70,9 @@ export const devnetCommand: Command = {
 
     const base = join(args.dataDir, 'devnet')
     const logger = createLogger('warn')
+    // in the devnet file's order (relay, providers, tenant), whatever order they finish starting
     const nodes: DevnetNode[] = []
+    const order = ['relay', ...spec.providers.map((p) => p.name), 'tenant']
     const api = { host: '127.0.0.1', port: 0 }
     const start = async (name: string, roles: Role[], bootstrap: string[], provider?: { attributes: Record<string, string>, pricingYaml: string }): Promise<DevnetNode> => {
       const dataDir = join(base, name)
@@ -80,6 +82,7 @@ export const devnetCommand: Command = {
       const { node, server } = await launchNode({ dataDir, bootstrap }, api, { logger: logger.child({ node: name }) })
       const n = { name, roles, node, server, dataDir }
       nodes.push(n)
+      nodes.sort((a, b) => order.indexOf(a.name) - order.indexOf(b.name))
       return n
     }
     const stopAll = async (): Promise<void> => {

@@ -1,6 +1,6 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Auction, MarketError, awardUntil, OrderBook, commitmentOf, makeSealedBid, orderIdOfMessage, signReveal, tieBreakOf, type AuctionMessage, type Outcome } from '../../../src/market/index.js'
+import { Auction, MarketError, awardUntil, buildAwardBody, OrderBook, commitmentOf, makeSealedBid, orderIdOfMessage, signReveal, tieBreakOf, type AuctionMessage, type Outcome } from '../../../src/market/index.js'
 import { compareBytes, toHex } from '../../../src/util/bytes.js'
 import { signMessage, type SignedMessage } from '../../../src/wire/index.js'
 import { honestAuction, orderBody, T0, testKey, testParams, type Scenario } from '../../helpers/market-scenario.js'
@@ -290,10 +290,16 @@ describe('auction rules (one adversarial test each)', () => {
     expect(a.outcome()).toEqual({ status: 'void', reason: 'AWARD_EQUIVOCATION' })
   })
 
-  it('LEASE_NOT_AWARDED, LEASE_NOT_PARTY, LEASE_ACCEPT_MISMATCH', () => {
+  it('NOT_AWARDED_YET, LEASE_NOT_AWARDED, LEASE_NOT_PARTY, LEASE_ACCEPT_MISMATCH', () => {
     const a = fresh('reveals')
     const accept = { net: s.order.body.net, createdAt: T0 + 6000, orderId: oid(), awardId: s.award.id, manifestHash: s.order.body.manifestHash }
-    rule(() => a.add(signMessage(s.providers[0]!, 'LeaseAccept', accept)), 'LEASE_NOT_AWARDED', 'IGNORE')
+    // before the award: missing context (parked by the order book), not a final verdict
+    rule(() => a.add(signMessage(s.providers[0]!, 'LeaseAccept', accept)), 'NOT_AWARDED_YET', 'IGNORE')
+    // an award with no winner: there is nothing to accept, ever
+    const none = fresh('seal')
+    none.add(signMessage(s.tenant, 'Award', buildAwardBody(none, testParams, s.order.body.revealUntil)))
+    expect(none.outcome().status).toBe('no-lease')
+    rule(() => none.add(signMessage(s.providers[0]!, 'LeaseAccept', accept)), 'LEASE_NOT_AWARDED', 'IGNORE')
     a.add(s.award)
     rule(() => a.add(signMessage(s.providers[1]!, 'LeaseAccept', accept)), 'LEASE_NOT_PARTY', 'REJECT')
     rule(() => a.add(signMessage(s.providers[0]!, 'LeaseAccept', { ...accept, manifestHash: new Uint8Array(32) })), 'LEASE_ACCEPT_MISMATCH', 'REJECT')
