@@ -15,7 +15,7 @@ import { waitFor } from '../../helpers/mesh.js'
  * this process, each with its API and node.json as `skymesh start` leaves them. Tests run in
  * order: the lease the first deploy makes is the one later tests list and close.
  */
-const NET: MarketNetwork = { id: 'skymesh-unit-cli-market', commitWindowMs: 800, revealWindowMs: 800, maxClockSkewMs: 250 }
+const NET: MarketNetwork = { id: 'skymesh-unit-cli-market', commitWindowMs: 1500, revealWindowMs: 1200, maxClockSkewMs: 400 }
 const nodes = new MarketNodes(NET)
 let provider: SkymeshNode
 let tenant: SkymeshNode

@@ -24,7 +24,7 @@ import { testMeshNode } from '../p2p/helpers.js'
  * is reserved, all on 127.0.0.1 with the same short auction windows. Tests run in order on the
  * same mesh: the first auction's lease is the one later tests sync, refuse and close.
  */
-const NET: MarketNetwork = { id: 'skymesh-unit-market', commitWindowMs: 800, revealWindowMs: 800, maxClockSkewMs: 250 }
+const NET: MarketNetwork = { id: 'skymesh-unit-market', commitWindowMs: 1500, revealWindowMs: 1200, maxClockSkewMs: 400 }
 const CHEAP_PRICING = 'unit: usd-per-month\ncpu: 1.00\n'
 const MID_PRICING = 'unit: usd-per-month\ncpu: 2.00\n'
 const SYNC = `/skymesh/${NET.id}/sync/1.0.0`
