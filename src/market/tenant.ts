@@ -64,8 +64,9 @@ export class TenantEngine {
     return out
   }
 
-  /** The next time tick() has something to do, if any. */
+  /** The next time tick() has something to do, if any (orders too late to seal or award have none). */
   nextDeadline (): number | undefined {
+    const now = this.modules.clock.now()
     let next: number | undefined
     for (const id of this.mine) {
       const a = this.modules.book.get(id)
@@ -73,7 +74,9 @@ export class TenantEngine {
       if (a === undefined || order === undefined) continue
       const o = a.outcome()
       if (o.status !== 'pending') continue
-      const t = o.reason === 'NO_SEAL' ? order.body.commitUntil : o.reason === 'NO_AWARD' ? order.body.revealUntil : undefined
+      const t = o.reason === 'NO_SEAL' && now <= order.body.revealUntil
+        ? order.body.commitUntil
+        : o.reason === 'NO_AWARD' && now <= awardUntil(order.body, this.opts.params) ? order.body.revealUntil : undefined
       if (t !== undefined && (next === undefined || t < next)) next = t
     }
     return next

@@ -88,6 +88,8 @@ export class AnnounceLoop {
   private probe: ProbeResult | undefined
   private inventoryKey = ''
   private lastSeq = 0
+  private lastDhtPut = 0
+  private pendingReason: string | undefined
   private last: SignedMessage<'ProviderAnnounce'> | undefined
   private timer: ReturnType<typeof setTimeout> | undefined
   private probeTimer: ReturnType<typeof setInterval> | undefined
@@ -122,11 +124,17 @@ export class AnnounceLoop {
     return this.last === undefined ? undefined : { seq: this.last.body.seq, landed: this.landed, recipients: this.recipients }
   }
 
-  /** Something changed: announce soon (debounced). */
+  /** Something changed: announce soon (debounced). 'capacity' announces go to gossip only (see run). */
   trigger (reason: string): void {
     if (this.stopped) return
+    // coalesced triggers keep the reason that asks most: any other than 'capacity' refreshes the DHT
+    if (this.pendingReason === undefined || this.pendingReason === 'capacity') this.pendingReason = reason
     clearTimeout(this.debounce)
-    this.debounce = setTimeout(() => { void this.announceNow(reason) }, this.opts.debounceMs)
+    this.debounce = setTimeout(() => {
+      const r = this.pendingReason ?? reason
+      this.pendingReason = undefined
+      void this.announceNow(r)
+    }, this.opts.debounceMs)
     this.debounce.unref()
   }
 
@@ -172,7 +180,14 @@ export class AnnounceLoop {
     const msg = signMessage(this.modules.key, 'ProviderAnnounce', this.body(seq, now))
     this.last = msg
     let landed = false
-    const [gossip, dht] = await Promise.allSettled([this.modules.publish(msg), this.modules.putRecord(msg, this.controller.signal)])
+    // Capacity changes with every commit and lease: gossip carries them at once, the DHT record
+    // (a slow put to the closest peers, for nodes that join later) is refreshed at most once an
+    // interval.
+    const putDht = reason !== 'capacity' || !this.landed || now - this.lastDhtPut >= this.opts.intervalMs
+    const [gossip, dht] = await Promise.allSettled([
+      this.modules.publish(msg),
+      putDht ? this.modules.putRecord(msg, this.controller.signal).then(() => { this.lastDhtPut = now }) : Promise.resolve()
+    ])
     if (gossip.status === 'fulfilled' && gossip.value.recipients > 0 && dht.status === 'fulfilled') landed = true
     this.modules.logger.debug('provider announce', {
       reason, seq, recipients: gossip.status === 'fulfilled' ? gossip.value.recipients : 0,

@@ -1,4 +1,4 @@
-import { EventEmitter } from 'node:events'
+import { EventEmitter, setMaxListeners } from 'node:events'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import { peerIdFromString } from '@libp2p/peer-id'
 import { multiaddr } from '@multiformats/multiaddr'
@@ -81,9 +81,15 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   private readonly lastSync = new Map<string, number>()
   private readonly delivering = new Set<string>()
   private timer: NodeJS.Timeout | undefined
+  /** a one-shot tick at the tenant's next deadline: the 100 ms poll alone would add up to 100 ms */
+  private deadlineTimer: NodeJS.Timeout | undefined
   private ticking = false
   private readonly unregister: Array<() => void> = []
   private readonly syncedPeers = new Set<string>()
+  /** connected peers that speak the sync protocol (from identify; no peer store lookups) */
+  private readonly syncCapable = new Map<string, PeerId>()
+  /** `<order id>:seal` / `<order id>:award`: the sync before that decision was done */
+  private readonly presynced = new Set<string>()
   /** a catch-up sync with a peer completed since start: the book holds what the mesh has */
   private caughtUp = false
   private started = false
@@ -123,6 +129,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
    */
   peerAppeared (peer: PeerId, protocols: readonly string[]): void {
     if (!this.started || !protocols.includes(this.proto('sync'))) return
+    this.syncCapable.set(peer.toString(), peer)
     if (this.syncedPeers.size >= this.opts.sync.peers || this.syncedPeers.has(peer.toString())) return
     this.syncedPeers.add(peer.toString())
     const since = Math.max(0, this.modules.clock.now() - this.opts.sync.recentMs)
@@ -132,10 +139,16 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     }, () => { /* logged in syncFrom; the next peer that appears is asked */ })
   }
 
+  /** A peer disconnected: it is not asked for syncs any more. */
+  peerGone (peer: PeerId): void {
+    this.syncCapable.delete(peer.toString())
+  }
+
   async stop (): Promise<void> {
     if (!this.started) return
     this.started = false
     if (this.timer !== undefined) clearInterval(this.timer)
+    clearTimeout(this.deadlineTimer)
     for (const u of this.unregister.splice(0)) u()
     await this.modules.libp2p.unhandle(this.proto('sync'))
     await this.modules.libp2p.unhandle(this.proto('manifest'))
@@ -303,6 +316,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     this.emit('update', key)
     if (this.lastStatus.get(key) === status) return
     this.lastStatus.set(key, status)
+    if (o.status !== 'pending') { this.presynced.delete(`${key}:seal`); this.presynced.delete(`${key}:award`) }
     const engine = this.modules.bidEngine
     if (engine !== undefined) {
       const held = engine.holdOf(key)
@@ -347,6 +361,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       { dseq, sdl: sdlText, manifest: JSON.stringify(sdl.manifest), manifestHash: sdl.manifestHash, orderIds, createdAt: this.modules.clock.now() },
       orders.map((o, i) => ({ id: toHex(o.id), orderId: orderIds[i] as string, type: 'Order', bytes: o.bytes, receivedAt: this.modules.clock.now() }))
     )
+    this.scheduleDeadline()
     for (const o of orders) await this.publish(o)
     return { dseq, orderIds, sdl }
   }
@@ -362,10 +377,18 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       if (tenant === undefined) return
       const next = tenant.nextDeadline()
       if (next === undefined || next > this.modules.clock.now()) return
-      // fill gaps (commits or reveals gossip dropped) before deciding, within a short deadline
-      const due = tenant.orderIds().filter((id) => this.book.outcome(id)?.status === 'pending' && this.isDue(id))
-      const signal = AbortSignal.timeout(this.opts.sync.beforeDecisionMs)
-      await Promise.all(due.map(async (id) => await this.syncOrder(id, true, signal)))
+      // Fill gaps gossip left (commits before the seal, reveals before the award) once per
+      // decision, within a short deadline: a silent peer must not make the decision late.
+      const gaps = tenant.orderIds().filter((id) => this.needsPresync(id))
+      if (gaps.length > 0) {
+        const signal = AbortSignal.timeout(this.opts.sync.beforeDecisionMs)
+        // one deadline for every request of this tick (each adds a listener)
+        setMaxListeners(Infinity, signal)
+        await Promise.race([
+          Promise.all(gaps.map(async (id) => await this.syncOrder(id, true, signal))),
+          new Promise((resolve) => { signal.addEventListener('abort', resolve, { once: true }) })
+        ])
+      }
       for (const m of tenant.tick()) {
         // A tenant that restarted decides only once it caught up with a peer (the reveals it
         // missed while down), unless waiting longer would let the order expire.
@@ -376,7 +399,18 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       this.modules.logger.warn('market tick failed', { error: errorMessage(err) })
     } finally {
       this.ticking = false
+      this.scheduleDeadline()
     }
+  }
+
+  private scheduleDeadline (): void {
+    clearTimeout(this.deadlineTimer)
+    const next = this.tenant?.nextDeadline()
+    if (next === undefined || !this.started) return
+    const wait = next - this.modules.clock.now()
+    if (wait <= 0) return
+    this.deadlineTimer = setTimeout(() => { void this.tick() }, wait)
+    this.deadlineTimer.unref()
   }
 
   /** Too close to the seal's or the award's last moment to wait for a catch-up sync. */
@@ -388,13 +422,23 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     return this.modules.clock.now() >= last - window / 2
   }
 
-  /** A tenant order whose seal or award is due now. */
-  private isDue (orderId: string): boolean {
+  /**
+   * A tenant order whose seal or award is due now and not synced for yet. Before the seal any
+   * commit may be missing; before the award only a sealed commit whose reveal is not here.
+   */
+  private needsPresync (orderId: string): boolean {
     const a = this.book.get(orderId)
     const order = a?.order
-    if (a === undefined || order === undefined) return false
+    if (a === undefined || order === undefined || a.outcome().status !== 'pending') return false
     const now = this.modules.clock.now()
-    return a.seal === undefined ? now >= order.body.commitUntil : now >= order.body.revealUntil
+    const step = a.seal === undefined ? 'seal' : 'award'
+    const due = step === 'seal'
+      ? now >= order.body.commitUntil && now <= order.body.revealUntil
+      : now >= order.body.revealUntil && now <= awardUntil(order.body, this.opts.params) && a.revealList().length < (a.seal?.body.commits.length ?? 0)
+    const key = `${orderId}:${step}`
+    if (!due || this.presynced.has(key)) return false
+    this.presynced.add(key)
+    return true
   }
 
   /** The canonical manifest JSON of a deployment, exactly the bytes its hash commits to. */
@@ -479,21 +523,14 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     const id = fromHex(orderId)
     if (id === undefined || id.length !== 32) return 0
     const req = encodeCanonical({ orderId: id })
-    const peers = await this.syncPeers()
+    const peers = this.syncPeers()
     const counts = await Promise.all(peers.map(async (p) => await this.syncFrom(p, req, signal)))
     return counts.reduce((a, b) => a + b, 0)
   }
 
   /** Up to `peers` connected peers that speak the sync protocol (identify told us). */
-  private async syncPeers (): Promise<PeerId[]> {
-    const proto = this.proto('sync')
-    const out: PeerId[] = []
-    for (const peer of this.modules.libp2p.getPeers()) {
-      if (out.length >= this.opts.sync.peers) break
-      const known = await this.modules.libp2p.peerStore.get(peer).catch(() => undefined)
-      if (known?.protocols.includes(proto) === true) out.push(peer)
-    }
-    return out
+  private syncPeers (): PeerId[] {
+    return [...this.syncCapable.values()].slice(0, this.opts.sync.peers)
   }
 
   private async syncFrom (peer: PeerId, req: Uint8Array, signal?: AbortSignal, rethrow = false): Promise<number> {

@@ -198,6 +198,11 @@ export class SkymeshNode {
 
     const discovery = new ProviderDiscovery({ intervalMs: config.node.discoveryIntervalMs, retryBaseMs: 1_000 }, {
       records: this.records,
+      // an announce that came within one announce interval is as new as the DHT's copy
+      fresh: (id) => {
+        const e = this.directory.get(id)
+        return e !== undefined && modules.clock.now() - e.receivedAt < config.provider.announceIntervalMs
+      },
       dhtPeers: () => this.dhtRoutingTableSize(),
       accept: (msg) => {
         try {
@@ -261,10 +266,13 @@ export class SkymeshNode {
       this.announce?.trigger('addresses')
       void this.writeRuntimeFile().catch((err: unknown) => { log.warn('cannot update the runtime file', { error: errorMessage(err) }) })
     }
+    const onDisconnect = (evt: CustomEvent<PeerId>): void => { market.peerGone(evt.detail) }
     libp2p.addEventListener('peer:identify', onIdentify)
+    libp2p.addEventListener('peer:disconnect', onDisconnect)
     libp2p.addEventListener('self:peer:update', onSelfUpdate)
     this.cleanups.push(() => {
       libp2p.removeEventListener('peer:identify', onIdentify)
+      libp2p.removeEventListener('peer:disconnect', onDisconnect)
       libp2p.removeEventListener('self:peer:update', onSelfUpdate)
       market.off('capacity', onMarketUpdate)
     })

@@ -86,7 +86,16 @@ function deploymentOfRow (r: DeploymentRow): StoredDeployment {
  * where the last transactions may be lost but the file stays consistent).
  */
 export class Store {
+  private readonly statements = new Map<string, Database.Statement>()
+
   private constructor (private readonly db: Database.Database, readonly path: string) {}
+
+  /** Prepared once, reused: preparing costs more than most of these statements' runs. */
+  private stmt (sql: string): Database.Statement {
+    let st = this.statements.get(sql)
+    if (st === undefined) { st = this.db.prepare(sql); this.statements.set(sql, st) }
+    return st
+  }
 
   static open (path: string): Store {
     let db: Database.Database
@@ -124,75 +133,75 @@ export class Store {
 
   /** Store a message once (by id); returns true if it was new. */
   putMessage (m: StoredMessage): boolean {
-    return this.write(() => this.db.prepare('INSERT OR IGNORE INTO messages (id, order_id, type, bytes, received_at) VALUES (?, ?, ?, ?, ?)')
+    return this.write(() => this.stmt('INSERT OR IGNORE INTO messages (id, order_id, type, bytes, received_at) VALUES (?, ?, ?, ?, ?)')
       .run(m.id, m.orderId, m.type, Buffer.from(m.bytes), m.receivedAt).changes === 1)
   }
 
   hasMessage (id: string): boolean {
-    return this.db.prepare('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined
+    return this.stmt('SELECT 1 FROM messages WHERE id = ?').get(id) !== undefined
   }
 
   /** All messages in arrival order (insertion order within a millisecond), optionally of one order. */
   messages (orderId?: string): StoredMessage[] {
     const rows = (orderId === undefined
-      ? this.db.prepare('SELECT id, order_id, type, bytes, received_at FROM messages ORDER BY received_at, rowid').all()
-      : this.db.prepare('SELECT id, order_id, type, bytes, received_at FROM messages WHERE order_id = ? ORDER BY received_at, rowid').all(orderId)) as Array<{ id: string, order_id: string | null, type: MessageType, bytes: Buffer, received_at: number }>
+      ? this.stmt('SELECT id, order_id, type, bytes, received_at FROM messages ORDER BY received_at, rowid').all()
+      : this.stmt('SELECT id, order_id, type, bytes, received_at FROM messages WHERE order_id = ? ORDER BY received_at, rowid').all(orderId)) as Array<{ id: string, order_id: string | null, type: MessageType, bytes: Buffer, received_at: number }>
     return rows.map((r) => ({ id: r.id, orderId: r.order_id, type: r.type, bytes: new Uint8Array(r.bytes), receivedAt: r.received_at }))
   }
 
   /** Order ids with a message received at or after `since`. */
   recentOrderIds (since: number, limit = 1000): string[] {
-    return (this.db.prepare('SELECT order_id FROM messages WHERE order_id IS NOT NULL GROUP BY order_id HAVING MAX(received_at) >= ? ORDER BY MAX(received_at) DESC LIMIT ?').all(since, limit) as Array<{ order_id: string }>).map((r) => r.order_id)
+    return (this.stmt('SELECT order_id FROM messages WHERE order_id IS NOT NULL GROUP BY order_id HAVING MAX(received_at) >= ? ORDER BY MAX(received_at) DESC LIMIT ?').all(since, limit) as Array<{ order_id: string }>).map((r) => r.order_id)
   }
 
   countMessages (): number {
-    return (this.db.prepare('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n
+    return (this.stmt('SELECT COUNT(*) AS n FROM messages').get() as { n: number }).n
   }
 
   putBid (b: StoredBidRow): void {
-    this.write(() => this.db.prepare('INSERT OR REPLACE INTO bids (order_id, commit_id, denom, amount, created_at) VALUES (?, ?, ?, ?, ?)')
+    this.write(() => this.stmt('INSERT OR REPLACE INTO bids (order_id, commit_id, denom, amount, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(b.orderId, b.commitId, b.price.denom, b.price.amount.toString(), b.createdAt))
   }
 
   bids (): StoredBidRow[] {
-    return (this.db.prepare('SELECT order_id, commit_id, denom, amount, created_at FROM bids').all() as Array<{ order_id: string, commit_id: string, denom: string, amount: string, created_at: number }>)
+    return (this.stmt('SELECT order_id, commit_id, denom, amount, created_at FROM bids').all() as Array<{ order_id: string, commit_id: string, denom: string, amount: string, created_at: number }>)
       .map((r) => ({ orderId: r.order_id, commitId: r.commit_id, price: { denom: r.denom, amount: BigInt(r.amount) }, createdAt: r.created_at }))
   }
 
   deleteBid (orderId: string): void {
-    this.write(() => this.db.prepare('DELETE FROM bids WHERE order_id = ?').run(orderId))
+    this.write(() => this.stmt('DELETE FROM bids WHERE order_id = ?').run(orderId))
   }
 
   /** A deployment and its orders' messages, in one transaction: all of it or none. */
   putDeployment (d: StoredDeployment, orders: StoredMessage[]): void {
     this.write(() => this.db.transaction(() => {
-      this.db.prepare('INSERT INTO deployments (dseq, sdl, manifest, manifest_hash, order_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+      this.stmt('INSERT INTO deployments (dseq, sdl, manifest, manifest_hash, order_ids, created_at) VALUES (?, ?, ?, ?, ?, ?)')
         .run(d.dseq, d.sdl, d.manifest, d.manifestHash, JSON.stringify(d.orderIds), d.createdAt)
       for (const m of orders) this.putMessage(m)
     })())
   }
 
   deployments (): StoredDeployment[] {
-    return (this.db.prepare(`${DEPLOYMENT_COLUMNS} ORDER BY dseq`).all() as DeploymentRow[]).map(deploymentOfRow)
+    return (this.stmt(`${DEPLOYMENT_COLUMNS} ORDER BY dseq`).all() as DeploymentRow[]).map(deploymentOfRow)
   }
 
   /** The highest deployment number stored, 0 when there is none. */
   maxDseq (): number {
-    return (this.db.prepare('SELECT MAX(dseq) AS m FROM deployments').get() as { m: number | null }).m ?? 0
+    return (this.stmt('SELECT MAX(dseq) AS m FROM deployments').get() as { m: number | null }).m ?? 0
   }
 
   deploymentOf (orderId: string): StoredDeployment | undefined {
     // order_ids is a JSON list: the quoted id matches one entry exactly (instr is case-sensitive)
-    const r = this.db.prepare(`${DEPLOYMENT_COLUMNS} WHERE instr(order_ids, ?) > 0`).get(JSON.stringify(orderId)) as DeploymentRow | undefined
+    const r = this.stmt(`${DEPLOYMENT_COLUMNS} WHERE instr(order_ids, ?) > 0`).get(JSON.stringify(orderId)) as DeploymentRow | undefined
     return r === undefined ? undefined : deploymentOfRow(r)
   }
 
   get (k: string): string | undefined {
-    return (this.db.prepare('SELECT v FROM kv WHERE k = ?').get(k) as { v: string } | undefined)?.v
+    return (this.stmt('SELECT v FROM kv WHERE k = ?').get(k) as { v: string } | undefined)?.v
   }
 
   set (k: string, v: string): void {
-    this.write(() => this.db.prepare('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)').run(k, v))
+    this.write(() => this.stmt('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)').run(k, v))
   }
 
   integrityCheck (): string {
