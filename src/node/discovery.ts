@@ -24,6 +24,8 @@ export class ProviderDiscovery {
 
   constructor (private readonly opts: DiscoveryOptions, private readonly modules: {
     records: Pick<ProviderRecords, 'discover'>
+    /** providers whose announce is fresh already (not fetched again) */
+    fresh?: (peerId: string) => boolean
     /** peers in the DHT routing table: a search with none cannot find anything */
     dhtPeers: () => number
     accept: (msg: SignedMessage<'ProviderAnnounce'>) => void
@@ -60,7 +62,7 @@ export class ProviderDiscovery {
     const previous = this.lastFound
     try {
       if (this.modules.dhtPeers() > 0) {
-        const msgs = await this.modules.records.discover(this.controller.signal)
+        const msgs = await this.modules.records.discover(this.controller.signal, this.modules.fresh)
         for (const m of msgs) this.modules.accept(m)
         found = msgs.length
         this.rounds++

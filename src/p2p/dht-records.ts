@@ -75,8 +75,12 @@ export class ProviderRecords {
     ])
   }
 
-  /** Every provider announce the DHT knows of, at most one per provider (the highest seq). */
-  async discover (signal: AbortSignal): Promise<Array<SignedMessage<'ProviderAnnounce'>>> {
+  /**
+   * Every provider announce the DHT knows of, at most one per provider (the highest seq).
+   * Providers for which `skip` is true (their announce came by gossip lately) are not fetched:
+   * each record is a query to the closest peers.
+   */
+  async discover (signal: AbortSignal, skip: (peerId: string) => boolean = () => false): Promise<Array<SignedMessage<'ProviderAnnounce'>>> {
     const timeout = AbortSignal.any([signal, AbortSignal.timeout(this.opts.queryTimeoutMs)])
     const cid = await providersCid(this.opts)
     const ids = new Set<string>()
@@ -89,7 +93,7 @@ export class ProviderRecords {
       this.modules.logger.debug('findProviders ended early', { error: errorMessage(err) })
     }
     const out: Array<SignedMessage<'ProviderAnnounce'>> = []
-    const queue = [...ids]
+    const queue = [...ids].filter((id) => !skip(id))
     const worker = async (): Promise<void> => {
       for (let id = queue.shift(); id !== undefined; id = queue.shift()) {
         const m = await this.get(id, timeout).catch(() => undefined)

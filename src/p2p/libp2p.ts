@@ -161,8 +161,11 @@ export async function createMeshNode (opts: MeshNodeOptions): Promise<MeshLibp2p
       // Loopback meshes put every peer on 127.0.0.1 (STACK.md trap 2).
       allow: ['/ip4/127.0.0.0/ipcidr/8']
     },
-    // Measures every connection's round trip (connection.rtt) for `skymesh peers`.
-    connectionMonitor: { pingInterval: 5_000 },
+    // Measures every connection's round trip (connection.rtt) for `skymesh peers` and closes
+    // connections that stop answering. Each ping is a new stream (yamux + multistream-select):
+    // every 5 s it was about a third of an idle node's CPU (bench:gossip), so
+    // every 30 s.
+    connectionMonitor: { pingInterval: 30_000 },
     peerDiscovery,
     services,
     start: opts.start ?? true
