@@ -1,19 +1,30 @@
 /**
- * bench:gossip: N skymesh node processes on loopback (default 10), signed ~1 KiB messages
+ * bench:gossip: N skymesh node processes on loopback (default 10), real signed `Order` messages
  * published at a fixed rate (default 50/s) from rotating publishers; every node reports when it
  * received each message (same machine clock), so time-to-all-nodes is measured directly.
+ * Each message is an order for the first group of config/deploy.example.yaml, signed by the
+ * publishing node's key (dseq = the message number, gseq 1, deadlines from the node's network
+ * windows). Every node's market service validates it and stores it in its SQLite before gossip
+ * delivers it: that cost is part of the figure, as it is for any order. The envelope size is
+ * what an order of that SDL weighs (printed in `gossip_messages`).
  * Prints `name: value unit (target ...)` lines.
  * Target (issue 5): 10 processes on this 2-core machine, p99 under 150 ms at 50 messages/s.
  *
- *   node dist/scripts/bench-gossip.js [--nodes 10] [--rate 50] [--seconds 20] [--size 1024] [--warmup 10]
+ *   node dist/scripts/bench-gossip.js [--nodes 10] [--rate 50] [--seconds 20] [--warmup 10]
+ *
+ * BENCH_TRACE=FILE: one line per message (publish time, time to all nodes).
+ * BENCH_PROF=DIR: the second worker writes a CPU profile of the measured window to DIR.
  */
 import '../src/util/polyfill.js'
 import { fork, type ChildProcess } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { bundledConfigDir } from '../src/config/index.js'
+import { buildOrderBody } from '../src/market/index.js'
 import { SkymeshNode } from '../src/node/runtime.js'
+import { parseSdl } from '../src/sdl/index.js'
 import { toHex } from '../src/util/bytes.js'
 import { silentLogger } from '../src/util/logger.js'
 import { signMessage } from '../src/wire/index.js'
@@ -25,7 +36,7 @@ type ToWorker =
 type FromWorker =
   | { kind: 'ready', peerId: string, addr: string }
   | { kind: 'mesh', peers: number, mesh: number }
-  | { kind: 'published', id: string, at: number }
+  | { kind: 'published', id: string, at: number, bytes: number }
   | { kind: 'received', batch: Array<[string, number]> }
   | { kind: 'cpu', micros: number }
 
@@ -52,7 +63,10 @@ async function profile (): Promise<void> {
 async function worker (): Promise<void> {
   const send = (m: FromWorker): void => { process.send?.(m) }
   const bootstrap = process.env.BENCH_BOOTSTRAP ?? ''
-  const size = Number(process.env.BENCH_SIZE ?? '1024')
+  // the order every message carries: the example deployment's first group
+  const sdl = parseSdl(await readFile(join(bundledConfigDir(), 'deploy.example.yaml'), 'utf8'))
+  const group = sdl.groups[0]
+  if (group === undefined) throw new Error('config/deploy.example.yaml has no placement group')
   const dir = await mkdtemp(join(tmpdir(), 'skymesh-bench-'))
   const node = await SkymeshNode.init({
     dataDir: dir,
@@ -62,7 +76,7 @@ async function worker (): Promise<void> {
     ...(process.env.BENCH_GOSSIP !== undefined && process.env.BENCH_GOSSIP !== '' ? { gossip: JSON.parse(process.env.BENCH_GOSSIP) as Record<string, number> } : {})
   }, { logger: silentLogger })
   let pending: Array<[string, number]> = []
-  node.gossip.onMessage('NoBid', (msg, ctx) => {
+  node.gossip.onMessage('Order', (msg, ctx) => {
     if (!ctx.local) pending.push([toHex(msg.id), now()])
   })
   // Receipts are stamped on arrival and sent in batches, so reporting does not skew timing.
@@ -71,25 +85,26 @@ async function worker (): Promise<void> {
   }, 100)
   const meshTimer = setInterval(() => {
     const v = node.gossipView()
-    send({ kind: 'mesh', peers: node.libp2p.getPeers().length, mesh: v.peers.bids?.mesh ?? 0 })
+    send({ kind: 'mesh', peers: node.libp2p.getPeers().length, mesh: v.peers.orders?.mesh ?? 0 })
   }, 250)
-  // NoBid reasons hold at most 512 characters each: pad with as many as the size needs.
-  const pad = Math.max(0, size - 250)
-  const reasons = Array.from({ length: Math.max(1, Math.ceil(pad / 500)) }, (_, i) => ({ code: 'BENCH', message: 'x'.repeat(Math.min(500, pad - i * 500)) }))
+  const net = node.config.network
   let cpuStart = process.cpuUsage()
   process.on('message', (m: ToWorker) => {
     if (m.kind === 'publish') {
-      const orderId = new Uint8Array(32)
-      new DataView(orderId.buffer).setUint32(0, m.n)
-      const msg = signMessage(node.key, 'NoBid', {
-        net: node.config.network.id,
-        createdAt: Date.now(),
-        orderId,
-        reasons
+      // one order per message: order id = (this node's key, dseq = n, gseq 1), deadlines ahead
+      const body = buildOrderBody({
+        net: net.id,
+        now: Date.now(),
+        dseq: m.n,
+        gseq: 1,
+        group,
+        manifestHash: sdl.manifestHash,
+        windows: { commitWindowMs: net.commitWindowMs, revealWindowMs: net.revealWindowMs }
       })
+      const msg = signMessage(node.key, 'Order', body)
       const at = now()
-      void node.gossip.publish(msg)
-      send({ kind: 'published', id: toHex(msg.id), at })
+      void node.gossip.publish(msg).catch((err: unknown) => { console.error(`# publish of order ${m.n} failed: ${String(err)}`) })
+      send({ kind: 'published', id: toHex(msg.id), at, bytes: msg.bytes.length })
     } else if (m.kind === 'cpu') {
       // the measured window starts: mesh reports are only for the warm-up, stop their IPC
       clearInterval(meshTimer)
@@ -101,7 +116,7 @@ async function worker (): Promise<void> {
       if (process.env.BENCH_DEBUG === '1') {
         const v = node.gossipView()
         const ps = node.libp2p.services.pubsub
-        console.error(JSON.stringify({ peer: node.key.accountId.slice(-6), bids: v.topics.bids, codes: v.codes, scores: node.libp2p.getPeers().map((p) => Math.round(ps.getScore(p.toString()) * 10) / 10) }))
+        console.error(JSON.stringify({ peer: node.key.accountId.slice(-6), orders: v.topics.orders, codes: v.codes, scores: node.libp2p.getPeers().map((p) => Math.round(ps.getScore(p.toString()) * 10) / 10) }))
       }
       clearInterval(flush)
       clearInterval(meshTimer)
@@ -123,23 +138,23 @@ function quantile (sorted: number[], q: number): number {
 
 async function coordinator (): Promise<void> {
   const { values } = parseArgs({
-    options: { nodes: { type: 'string', default: '10' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' }, size: { type: 'string', default: '1024' }, warmup: { type: 'string', default: '10' } }
+    options: { nodes: { type: 'string', default: '10' }, rate: { type: 'string', default: '50' }, seconds: { type: 'string', default: '20' }, warmup: { type: 'string', default: '10' } }
   })
   const N = Number(values.nodes)
   const rate = Number(values.rate)
   const seconds = Number(values.seconds)
-  const size = Number(values.size)
   const warmupMs = Number(values.warmup) * 1000
   const self = new URL(import.meta.url).pathname
   const children: ChildProcess[] = []
   const mesh: Array<{ peers: number, mesh: number }> = []
   const published = new Map<string, number>()
+  const sizes: number[] = []
   const received = new Map<string, number[]>()
   const cpu: number[] = []
   let cpuReplies = 0
 
   const spawnWorker = async (i: number, bootstrap: string): Promise<{ addr: string }> => {
-    const child = fork(self, ['--worker'], { env: { ...process.env, BENCH_WORKER: '1', BENCH_INDEX: String(i), BENCH_BOOTSTRAP: bootstrap, BENCH_SIZE: String(size) }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
+    const child = fork(self, ['--worker'], { env: { ...process.env, BENCH_WORKER: '1', BENCH_INDEX: String(i), BENCH_BOOTSTRAP: bootstrap }, stdio: ['ignore', 'ignore', 'inherit', 'ipc'] })
     children[i] = child
     mesh[i] = { peers: 0, mesh: 0 }
     return await new Promise((resolve, reject) => {
@@ -147,7 +162,7 @@ async function coordinator (): Promise<void> {
       child.on('message', (m: FromWorker) => {
         if (m.kind === 'ready') resolve({ addr: `${m.addr}` })
         else if (m.kind === 'mesh') mesh[i] = { peers: m.peers, mesh: m.mesh }
-        else if (m.kind === 'published') published.set(m.id, m.at)
+        else if (m.kind === 'published') { published.set(m.id, m.at); sizes.push(m.bytes) }
         else if (m.kind === 'received') for (const [id, t] of m.batch) { const l = received.get(id) ?? []; l.push(t); received.set(id, l) }
         else if (m.kind === 'cpu') { cpu[i] = m.micros; cpuReplies++ }
       })
@@ -206,7 +221,8 @@ async function coordinator (): Promise<void> {
   const cpuMs = cpu.reduce((a, b) => a + b, 0) / 1000
   const f = (x: number): string => Number.isNaN(x) ? 'n/a' : x.toFixed(1)
   console.log(`gossip_nodes: ${N} processes (mesh degree after warm-up: ${mesh.map((m) => m.mesh).join(',')})`)
-  console.log(`gossip_messages: ${published.size} of ${size} B at ${rate}/s for ${seconds} s`)
+  const sizeText = sizes.length === 0 ? 'n/a' : Math.min(...sizes) === Math.max(...sizes) ? `${sizes[0] as number} B` : `${Math.min(...sizes)}-${Math.max(...sizes)} B`
+  console.log(`gossip_messages: ${published.size} Order envelopes of ${sizeText} at ${rate}/s for ${seconds} s`)
   console.log(`gossip_p50: ${f(quantile(times, 0.5))} ms (baseline 18-30, STACK.md)`)
   console.log(`gossip_p95: ${f(quantile(times, 0.95))} ms`)
   console.log(`gossip_p99: ${f(quantile(times, 0.99))} ms (target < 150)`)
