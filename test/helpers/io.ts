@@ -24,3 +24,17 @@ export async function tempDir (prefix = 'skymesh-test-'): Promise<{ path: string
   const path = await mkdtemp(join(tmpdir(), prefix))
   return { path, cleanup: async () => { await rm(path, { recursive: true, force: true }) } }
 }
+
+/**
+ * Temporary directories removed after each test: call in a test file's top level, then
+ * `await dir()` in a test.
+ */
+export function tempDirsPerTest (afterEach: (fn: () => Promise<void>) => void): () => Promise<string> {
+  const cleanups: Array<() => Promise<void>> = []
+  afterEach(async () => { while (cleanups.length > 0) await cleanups.pop()?.() })
+  return async () => {
+    const d = await tempDir()
+    cleanups.push(d.cleanup)
+    return d.path
+  }
+}

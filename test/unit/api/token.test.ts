@@ -1,15 +1,9 @@
 import { chmod, readFile, stat, writeFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { apiTokenPath, authorized, loadOrCreateApiToken } from '../../../src/api/index.js'
-import { tempDir } from '../../helpers/io.js'
+import { tempDirsPerTest } from '../../helpers/io.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { while (cleanups.length > 0) await cleanups.pop()?.() })
-async function dir (): Promise<string> {
-  const d = await tempDir()
-  cleanups.push(d.cleanup)
-  return d.path
-}
+const dir = tempDirsPerTest(afterEach)
 const mode = async (p: string): Promise<number> => (await stat(p)).mode & 0o777
 
 describe('loadOrCreateApiToken', () => {

@@ -2,15 +2,9 @@ import { spawn } from 'node:child_process'
 import { readFile, stat, writeFile } from 'node:fs/promises'
 import { afterEach, describe, expect, it } from 'vitest'
 import { RUNTIME_FILE_NAME, processAlive, readRuntimeFile, removeRuntimeFile, runtimeFilePath, writeRuntimeFile, type RuntimeFile } from '../../../src/node/runtime-file.js'
-import { tempDir } from '../../helpers/io.js'
+import { tempDirsPerTest } from '../../helpers/io.js'
 
-const cleanups: Array<() => Promise<void>> = []
-afterEach(async () => { while (cleanups.length > 0) await cleanups.pop()?.() })
-async function dir (): Promise<string> {
-  const d = await tempDir()
-  cleanups.push(d.cleanup)
-  return d.path
-}
+const dir = tempDirsPerTest(afterEach)
 
 const info: RuntimeFile = {
   peerId: '12D3KooWKLSR2fra81fmxnJFjUzYHJUyMpioigzqJSmMJhf6yq7a',
