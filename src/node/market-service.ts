@@ -21,7 +21,7 @@ import { TOPIC_OF, checkContext, decodeEnvelope, encodeCanonical, signMessage, t
 import type { Store } from './store.js'
 import type { BidView, LeaseView, OrderView } from './views.js'
 
-export type MarketServiceErrorCode = 'NOT_A_TENANT' | 'UNKNOWN_ORDER' | 'UNKNOWN_LEASE' | 'NOT_A_PARTY' | 'LEASE_CLOSED' | 'BAD_MAX_PRICE'
+export type MarketServiceErrorCode = 'NOT_A_TENANT' | 'UNKNOWN_LEASE' | 'NOT_A_PARTY' | 'LEASE_CLOSED' | 'BAD_MAX_PRICE'
 
 export class MarketServiceError extends SkymeshError<MarketServiceErrorCode> {
   readonly layer = 'market'
@@ -51,7 +51,7 @@ export const defaultSyncLimits: MarketServiceOptions['sync'] = { maxRequestBytes
 export const defaultManifestLimits: MarketServiceOptions['manifest'] = { maxRequestBytes: 1024 * 1024 + 1024, maxItemBytes: 4096, maxItems: 1, timeoutMs: 5000, attempts: 5 }
 
 export interface MarketServiceModules {
-  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'getPeers' | 'peerStore'>
+  libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerStore'>
   gossip: GossipService
   store: Store
   key: NodeKey
@@ -188,17 +188,20 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     const known = this.book.get(key)?.order !== undefined
     // [IGNORE] on gossip: reasons for an order this node does not know are not relayed
     if (!known && fromGossip) throw new MarketError('UNKNOWN_ORDER', 'no-bid reasons for an unknown order', 'IGNORE')
-    const provider = accountIdOf(msg.signer)
-    let m = this.noBids.get(key)
-    if (m?.has(provider) === true) return 'duplicate'
+    if (this.noBids.get(key)?.has(accountIdOf(msg.signer)) === true) return 'duplicate'
     // kept for an order not seen yet (a sync answer can hold them before it), within a bound
     if (!known && this.noBids.size >= this.opts.maxOrdersWithReasons) return 'duplicate'
-    if (m === undefined) { m = new Map(); this.noBids.set(key, m) }
-    m.set(provider, msg.body.reasons)
+    this.keepNoBid(key, msg)
     this.persist(msg, key)
     if (!known) { this.requestSync(key); return 'pending' }
     this.emit('update', key)
     return 'added'
+  }
+
+  private keepNoBid (orderId: string, msg: SignedMessage<'NoBid'>): void {
+    let m = this.noBids.get(orderId)
+    if (m === undefined) { m = new Map(); this.noBids.set(orderId, m) }
+    m.set(accountIdOf(msg.signer), msg.body.reasons)
   }
 
   private persist (msg: AnySignedMessage, orderId: string): void {
@@ -223,9 +226,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       try {
         const msg = decodeEnvelope(m.bytes, { verify: false }) as MarketMessage
         if (msg.type === 'NoBid') {
-          const byProvider = this.noBids.get(m.orderId ?? '') ?? new Map<string, NoBidReason[]>()
-          byProvider.set(accountIdOf(msg.signer), msg.body.reasons)
-          this.noBids.set(m.orderId ?? '', byProvider)
+          this.keepNoBid(toHex(msg.body.orderId), msg)
           if (equalBytes(msg.signer, this.modules.key.publicKey)) this.modules.bidEngine?.remember(toHex(msg.body.orderId), msg.body.reasons)
         } else {
           this.book.add(msg)
@@ -263,10 +264,16 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       const seal = a?.seal
       if (a?.order === undefined || seal === undefined || now > a.order.body.revealUntil + this.opts.params.maxClockSkewMs) continue
       const mine = a.revealList().some((r) => equalBytes(r.signer, this.modules.key.publicKey))
-      if (mine) continue
-      const reveal = engine.onSeal(seal)
-      if (reveal !== undefined) await this.publish(reveal)
+      if (!mine) await this.onSeal(engine, seal, id)
     }
+  }
+
+  /** A seal for an order we hold capacity for: reveal if it names our commit, else release. */
+  private async onSeal (engine: BidEngine, seal: SignedMessage<'Seal'>, key: string): Promise<void> {
+    const held = engine.holdOf(key)
+    const reveal = engine.onSeal(seal)
+    this.holdChanged(key, held)
+    if (reveal !== undefined) await this.publish(reveal)
   }
 
   // ---- reactions ---------------------------------------------------------------------------
@@ -275,12 +282,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     try {
       const engine = this.modules.bidEngine
       if (engine !== undefined && msg.type === 'Order') await this.considerOrder(engine, msg)
-      if (engine !== undefined && msg.type === 'Seal') {
-        const held = engine.holdOf(key)
-        const reveal = engine.onSeal(msg)
-        this.holdChanged(key, held)
-        if (reveal !== undefined) await this.publish(reveal)
-      }
+      if (engine !== undefined && msg.type === 'Seal') await this.onSeal(engine, msg, key)
       this.noteOutcome(key)
     } catch (err) {
       this.modules.logger.warn('market reaction failed', { type: msg.type, error: errorMessage(err) })
@@ -358,7 +360,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     const orderIds = orders.map((o) => toHex(orderIdOfMessage(o)))
     // stored before anything is published: a crash right after still knows the deployment
     this.modules.store.putDeployment(
-      { dseq, sdl: sdlText, manifest: JSON.stringify(sdl.manifest), manifestHash: sdl.manifestHash, orderIds, createdAt: this.modules.clock.now() },
+      { dseq, sdl: sdlText, manifest: canonicalJson(sdl.manifest), manifestHash: sdl.manifestHash, orderIds, createdAt: this.modules.clock.now() },
       orders.map((o, i) => ({ id: toHex(o.id), orderId: orderIds[i] as string, type: 'Order', bytes: o.bytes, receivedAt: this.modules.clock.now() }))
     )
     this.scheduleDeadline()
@@ -441,13 +443,10 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     return true
   }
 
-  /** The canonical manifest JSON of a deployment, exactly the bytes its hash commits to. */
+  /** The canonical manifest JSON of a deployment (stored at deploy), the bytes its hash commits to. */
   private manifestBytes (orderId: string): Uint8Array | undefined {
     const d = this.modules.store.deploymentOf(orderId)
-    if (d === undefined) return undefined
-    const sdl = parseSdl(d.sdl)
-    // the exact bytes whose sha256 is the order's manifestHash
-    return utf8(canonicalJson(sdl.manifest))
+    return d === undefined ? undefined : utf8(d.manifest)
   }
 
   private async deliverManifest (orderId: string, lease: Lease): Promise<void> {
@@ -509,9 +508,8 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     return out.slice(0, this.opts.sync.maxItems)
   }
 
+  /** Fetch an order's messages soon (debounced by syncOrder); nothing waits for it. */
   private requestSync (orderId: string): void {
-    const now = this.modules.clock.now()
-    if ((this.lastSync.get(orderId) ?? 0) + this.opts.sync.debounceMs > now) return
     void this.syncOrder(orderId)
   }
 

@@ -59,6 +59,7 @@ export interface StoredMessage {
 export interface StoredDeployment {
   dseq: number
   sdl: string
+  /** the canonical manifest JSON: the exact bytes whose sha256 is manifestHash */
   manifest: string
   manifestHash: string
   orderIds: string[]
