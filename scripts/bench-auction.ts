@@ -7,6 +7,7 @@
 import '../src/util/polyfill.js'
 import { NodeKey } from '../src/identity/index.js'
 import { OrderBook, buildAwardBody, buildSealBody, defaultAuctionParams, makeSealedBid, orderIdOfMessage, signReveal, type AuctionMessage } from '../src/market/index.js'
+import { sha256 } from '../src/identity/hash.js'
 import { Auction } from '../src/market/auction.js'
 import { toHex } from '../src/util/bytes.js'
 import { decodeEnvelope, signMessage, type SignedMessage } from '../src/wire/index.js'
@@ -23,18 +24,19 @@ function sign<T extends SignedMessage['type']> (key: NodeKey, type: T, body: Par
   return signMessage(key, type, body)
 }
 
+const seed = new Uint8Array(32).fill(9)
 const generated: Uint8Array[][] = []
 for (let n = 0; n < AUCTIONS; n++) {
   const order = sign(tenant, 'Order', {
     net: 'bench', createdAt: T0, dseq: n, gseq: 1,
     group: { name: 'g', requirements: { attributes: [], signedBy: { allOf: [], anyOf: [] } }, resources: [{ id: 1, count: 1, price: { denom: 'uact', amount: 10_000n }, cpu: 1000, memory: 2 ** 30, storage: [{ name: 'default', size: 2 ** 31, attributes: [] }], gpu: { units: 0, attributes: [] }, endpoints: [{ kind: 'SHARED_HTTP', sequence: 0 }] }] },
-    maxPrice: { denom: 'uact', amount: 10_000n }, manifestHash: new Uint8Array(32).fill(7), commitUntil: T0 + 3000, revealUntil: T0 + 5000
+    maxPrice: { denom: 'uact', amount: 10_000n }, manifestHash: new Uint8Array(32).fill(7), sealSeedHash: sha256(seed), commitUntil: T0 + 3000, revealUntil: T0 + 5000
   })
   const a = new Auction(toHex(orderIdOfMessage(order)), params)
   a.add(order)
   const bids = providers.map((p, i) => makeSealedBid(p, order, { denom: 'uact', amount: BigInt(5000 + ((n * 7 + i * 13) % 4000)) }, T0 + 10 + i))
   for (const b of bids) a.add(b.commit)
-  const seal = sign(tenant, 'Seal', buildSealBody(a, params, T0 + 3000))
+  const seal = sign(tenant, 'Seal', buildSealBody(a, params, T0 + 3000, seed))
   a.add(seal)
   const reveals = bids.map((b, i) => signReveal(providers[i] as NodeKey, b, T0 + 3100 + i))
   for (const r of reveals) a.add(r)

@@ -97,6 +97,7 @@ async function worker (): Promise<void> {
         now: Date.now(),
         dseq: m.n,
         gseq: 1,
+        sealSeedHash: new Uint8Array(32),
         group,
         manifestHash: sdl.manifestHash,
         windows: { commitWindowMs: net.commitWindowMs, revealWindowMs: net.revealWindowMs }

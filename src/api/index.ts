@@ -4,5 +4,5 @@ export { loadOrCreateApiToken, readApiToken, authorized, apiTokenPath, API_TOKEN
 export {
   API_PATHS, API_POST_PATHS, EVENTS_PATH, ORDER_PATH_PREFIX,
   type ApiErrorBody, type ApiErrorCode, type ApiPath, type ApiPostPath, type ApiPostRoutes, type ApiRoutes, type CloseLeaseRequest, type DeployRequest,
-  type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView
+  type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView, type TenantView
 } from './routes.js'

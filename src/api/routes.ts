@@ -1,4 +1,4 @@
-import type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView } from '../node/views.js'
+import type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView, TenantView } from '../node/views.js'
 
 /**
  * The local API's routes and bodies, shared by the server, the CLI and the dashboard. All JSON;
@@ -11,10 +11,11 @@ export interface ApiRoutes {
   '/gossip': GossipView
   '/orders': { orders: OrderView[] }
   '/leases': { leases: LeaseView[] }
+  '/tenants': { tenants: TenantView[] }
 }
 
 export type ApiPath = keyof ApiRoutes
-export const API_PATHS: readonly ApiPath[] = ['/status', '/peers', '/providers', '/gossip', '/orders', '/leases']
+export const API_PATHS: readonly ApiPath[] = ['/status', '/peers', '/providers', '/gossip', '/orders', '/leases', '/tenants']
 
 /** GET /orders/<order id hex>: one order. */
 export const ORDER_PATH_PREFIX = '/orders/'
@@ -60,4 +61,4 @@ export interface ApiErrorBody {
 /** The API's own error codes; errors of the layers below keep theirs (SDL_*, UNKNOWN_LEASE…). */
 export type ApiErrorCode = 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'BODY_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL'
 
-export type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView }
+export type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView, TenantView }

@@ -5,7 +5,7 @@ import { jsonReplacer, type Logger } from '../util/logger.js'
 import {
   API_PATHS, API_POST_PATHS, EVENTS_PATH, ORDER_PATH_PREFIX,
   type ApiErrorBody, type ApiErrorCode, type ApiPostPath, type ApiPostRoutes, type ApiRoutes, type CloseLeaseRequest, type DeployRequest,
-  type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView
+  type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView, type TenantView
 } from './routes.js'
 import { authorized } from './token.js'
 
@@ -18,6 +18,7 @@ export interface ApiSource {
   orders(): OrderView[]
   order(orderId: string): OrderView | undefined
   leases(): LeaseView[]
+  tenants(): TenantView[]
   deploy(sdl: string, opts: { maxPrice?: string }): Promise<DeployResponse>
   closeLease(leaseId: string, reason: string): Promise<LeaseView>
   /** calls `listener` with an order id whenever that order changes; returns the unsubscribe */
@@ -58,7 +59,7 @@ const SSE_KEEPALIVE_MS = 15_000
 
 /**
  * The local HTTP JSON API (node:http), bound to 127.0.0.1 by default.
- *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases, and /events (SSE)
+ *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases /tenants, and /events (SSE)
  *   POST /deploy /leases/close   (Authorization: Bearer <token from DATA/api.token>)
  * Errors are `{error: {code, message, ...}}`: 400 for bad input (the layer's own code, e.g. an
  * SDL error with its path and line), 401, 404, 405, 413, 500 for our own bugs (no details).
@@ -74,7 +75,8 @@ export class ApiServer {
       '/providers': async () => ({ providers: source.providers() }),
       '/gossip': async () => source.gossipView(),
       '/orders': async () => ({ orders: source.orders() }),
-      '/leases': async () => ({ leases: source.leases() })
+      '/leases': async () => ({ leases: source.leases() }),
+      '/tenants': async () => ({ tenants: source.tenants() })
     }
     const posts: { [P in ApiPostPath]: (body: unknown) => Promise<ApiPostRoutes[P]['response']> } = {
       '/deploy': async (body) => {

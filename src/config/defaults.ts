@@ -1,10 +1,18 @@
+import { networkIdOf } from './network-id.js'
+
 /**
  * Embedded defaults: a node runs on these with no file at all. config/default.yaml documents the
  * same values (a test keeps the two equal).
  */
 export interface NetworkConfig {
-  /** network id: in every message body and every topic; devnets never mix */
+  /**
+   * network id: in every message body and every topic; devnets never mix. Derived, never set:
+   * `<name>-<16 hex digits of sha256 over the consensus parameters>` (networkIdOf), so two nodes
+   * whose parameters would judge a message differently are never on the same network.
+   */
   id: string
+  /** the network's human name, the first part of its id */
+  name: string
   /** first segment of protocol ids and topics: /<prefix>/<net>/... */
   protocolPrefix: string
   /** the pricing and settlement tick; about Akash's block time */
@@ -15,8 +23,16 @@ export interface NetworkConfig {
   commitWindowMs: number
   /** time from the commit deadline until the reveal deadline */
   revealWindowMs: number
-  /** commits a seal may accept (wire hard cap: 256) */
+  /** commits a seal may accept (wire hard cap: 128) */
   maxBidsPerOrder: number
+  /** shortest award window after the reveal deadline (it grows to 5 reveal windows) */
+  awardWindowMs: number
+  /** longest award window: bounds how long an order can keep providers' capacity */
+  maxAwardWindowMs: number
+  /** after the award window: evidence, complaints and LeaseAccept are still taken, then the order is final */
+  finalityMs: number
+  /** longest an order may run from creation to its reveal deadline */
+  maxOrderWindowMs: number
 }
 
 export interface NodeConfig {
@@ -32,6 +48,8 @@ export interface NodeConfig {
   bootstrapRedialMs: number
   /** below this many connected peers the node dials peers it knows of; gossipsub wants about 6 */
   minPeers: number
+  /** final orders (without a running lease) are kept this long, then pruned from memory and disk */
+  retentionMs: number
 }
 
 export interface ProviderConfig {
@@ -45,6 +63,15 @@ export interface ProviderConfig {
   announceIntervalMs: number
   /** periodic hardware re-probe; a changed inventory is announced at once */
   probeIntervalMs: number
+  /** longest this provider holds capacity for one order (commit to award deadline); longer orders get no bid */
+  maxHoldMs: number
+}
+
+export interface TenantConfig {
+  /** leave out of seals providers with at least this many sealed commits ... */
+  excludeMinSealed: number
+  /** ... of which more than this percentage were never revealed (100 disables) */
+  excludeUnrevealedPercent: number
 }
 
 export interface RelayConfig {
@@ -59,18 +86,24 @@ export interface SkymeshConfig {
   network: NetworkConfig
   node: NodeConfig
   provider: ProviderConfig
+  tenant: TenantConfig
   relay: RelayConfig
 }
 
 export const defaultConfig: SkymeshConfig = {
   network: {
-    id: 'skymesh-local',
+    id: '',
+    name: 'skymesh-local',
     protocolPrefix: 'skymesh',
     blockMs: 6000,
     maxClockSkewMs: 1000,
     commitWindowMs: 3000,
     revealWindowMs: 2000,
-    maxBidsPerOrder: 64
+    maxBidsPerOrder: 64,
+    awardWindowMs: 10_000,
+    maxAwardWindowMs: 10 * 60 * 1000,
+    finalityMs: 60_000,
+    maxOrderWindowMs: 24 * 60 * 60 * 1000
   },
   node: {
     listen: ['/ip4/127.0.0.1/tcp/0', '/ip4/127.0.0.1/tcp/0/ws'],
@@ -80,14 +113,20 @@ export const defaultConfig: SkymeshConfig = {
     logLevel: 'info',
     discoveryIntervalMs: 60_000,
     bootstrapRedialMs: 10_000,
-    minPeers: 8
+    minPeers: 8,
+    retentionMs: 24 * 60 * 60 * 1000
   },
   provider: {
     attributes: {},
     reserved: { cpu: 0, memory: 0, storage: 0 },
     pricing: null,
     announceIntervalMs: 60_000,
-    probeIntervalMs: 10 * 60 * 1000
+    probeIntervalMs: 10 * 60 * 1000,
+    maxHoldMs: 15 * 60 * 1000
+  },
+  tenant: {
+    excludeMinSealed: 5,
+    excludeUnrevealedPercent: 50
   },
   relay: {
     maxReservations: 128,
@@ -98,3 +137,5 @@ export const defaultConfig: SkymeshConfig = {
     maxDurationMs: 10 * 60 * 1000
   }
 }
+
+defaultConfig.network.id = networkIdOf(defaultConfig.network)

@@ -1,6 +1,7 @@
 export { ConfigError, type ConfigErrorCode } from './errors.js'
-export { defaultConfig, type SkymeshConfig, type NetworkConfig, type NodeConfig, type ProviderConfig, type RelayConfig } from './defaults.js'
+export { defaultConfig, type SkymeshConfig, type NetworkConfig, type NodeConfig, type ProviderConfig, type TenantConfig, type RelayConfig } from './defaults.js'
 export { mergeConfig } from './validate.js'
 export { loadConfigFile, loadNodeConfig, parseConfigText, writeFileAtomic, CONFIG_FILE_NAME, INITIAL_CONFIG_TEXT } from './load.js'
 export { defaultDataDir } from './paths.js'
 export { bundledConfigDir, loadDevnetSpec, type DevnetProvider, type DevnetSpec } from './devnet.js'
+export { networkIdOf, consensusParamsOf, CONSENSUS_KEYS, MAX_NETWORK_NAME, type ConsensusParams } from './network-id.js'

@@ -1,5 +1,6 @@
 import { ConfigError } from './errors.js'
 import type { SkymeshConfig } from './defaults.js'
+import { networkIdOf } from './network-id.js'
 
 type Rule = (v: unknown, key: string) => unknown
 
@@ -32,13 +33,17 @@ const stringMap: Rule = (v, key) => {
 /** Every known key and its rule; a key not listed here is an error, with its full path. */
 const RULES: Record<string, Record<string, Rule>> = {
   network: {
-    id: text(/^[a-z0-9][a-z0-9._-]{0,63}$/, 'lower-case letters, digits, . _ - (at most 64)'),
+    name: text(/^[a-z0-9][a-z0-9._-]{0,46}$/, 'lower-case letters, digits, . _ - (at most 47)'),
     protocolPrefix: text(/^[a-z0-9][a-z0-9._-]{0,31}$/, 'lower-case letters, digits, . _ - (at most 32)'),
     blockMs: int(100, 600_000),
     maxClockSkewMs: int(0, 600_000),
     commitWindowMs: int(100, 3_600_000),
     revealWindowMs: int(100, 3_600_000),
-    maxBidsPerOrder: int(1, 256)
+    maxBidsPerOrder: int(1, 128),
+    awardWindowMs: int(1000, 3_600_000),
+    maxAwardWindowMs: int(1000, 86_400_000),
+    finalityMs: int(1000, 86_400_000),
+    maxOrderWindowMs: int(1000, 7 * 86_400_000)
   },
   node: {
     listen: listOf(text(/^\//, 'a multiaddr starting with /')),
@@ -48,7 +53,8 @@ const RULES: Record<string, Record<string, Rule>> = {
     logLevel: oneOf(['debug', 'info', 'warn', 'error', 'silent']),
     discoveryIntervalMs: int(1000, 86_400_000),
     bootstrapRedialMs: int(500, 3_600_000),
-    minPeers: int(0, 1000)
+    minPeers: int(0, 1000),
+    retentionMs: int(60_000, 365 * 86_400_000)
   },
   provider: {
     attributes: stringMap,
@@ -60,7 +66,12 @@ const RULES: Record<string, Record<string, Rule>> = {
     },
     pricing: nullable(text()),
     announceIntervalMs: int(1000, 86_400_000),
-    probeIntervalMs: int(10_000, 86_400_000)
+    probeIntervalMs: int(10_000, 86_400_000),
+    maxHoldMs: int(1000, 7 * 86_400_000)
+  },
+  tenant: {
+    excludeMinSealed: int(1, 1_000_000),
+    excludeUnrevealedPercent: int(0, 100)
   },
   relay: {
     maxReservations: int(0, 1_000_000),
@@ -76,7 +87,7 @@ const RULES: Record<string, Record<string, Rule>> = {
  */
 export function mergeConfig (base: SkymeshConfig, partial: unknown, source = 'config'): SkymeshConfig {
   if (partial === null || partial === undefined) return structuredClone(base)
-  if (typeof partial !== 'object' || Array.isArray(partial)) fail(source, 'a map of sections (network, node, provider, relay)', partial)
+  if (typeof partial !== 'object' || Array.isArray(partial)) fail(source, 'a map of sections (network, node, provider, tenant, relay)', partial)
   const out = structuredClone(base) as unknown as Record<string, Record<string, unknown>>
   for (const [section, values] of Object.entries(partial as Record<string, unknown>)) {
     const rules = RULES[section]
@@ -84,6 +95,8 @@ export function mergeConfig (base: SkymeshConfig, partial: unknown, source = 'co
     if (values === null) continue
     if (typeof values !== 'object' || Array.isArray(values)) fail(section, 'a map', values)
     for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
+      // [config] the id is derived from the parameters: a node cannot claim one it does not follow
+      if (section === 'network' && k === 'id') throw new ConfigError('CONFIG_UNKNOWN_KEY', 'network.id: the network id is derived from its parameters; set network.name instead', { details: { key: 'network.id' } })
       const rule = rules[k]
       if (rule === undefined) throw new ConfigError('CONFIG_UNKNOWN_KEY', `${section}.${k}: unknown key (known: ${Object.keys(rules).join(', ')})`, { details: { key: `${section}.${k}` } })
       ;(out[section] as Record<string, unknown>)[k] = rule(v, `${section}.${k}`)
@@ -91,11 +104,15 @@ export function mergeConfig (base: SkymeshConfig, partial: unknown, source = 'co
   }
   const cfg = out as unknown as SkymeshConfig
   checkCrossField(cfg)
+  cfg.network.id = networkIdOf(cfg.network)
   return cfg
 }
 
 function checkCrossField (cfg: SkymeshConfig): void {
   if (cfg.network.maxClockSkewMs >= cfg.network.commitWindowMs) {
     throw new ConfigError('CONFIG_BAD_VALUE', `network.maxClockSkewMs (${cfg.network.maxClockSkewMs}) must be smaller than network.commitWindowMs (${cfg.network.commitWindowMs}), or late commits could never be told from early ones`, { details: { key: 'network.maxClockSkewMs' } })
+  }
+  if (cfg.network.awardWindowMs > cfg.network.maxAwardWindowMs) {
+    throw new ConfigError('CONFIG_BAD_VALUE', `network.awardWindowMs (${cfg.network.awardWindowMs}) must not exceed network.maxAwardWindowMs (${cfg.network.maxAwardWindowMs})`, { details: { key: 'network.awardWindowMs' } })
   }
 }

@@ -5,7 +5,9 @@ import type { Attribute } from '../sdl/types.js'
 import { equalBytes, toHex } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import type { Bodies, Price, SignedMessage } from '../wire/index.js'
-import { awardUntil, orderIdOfMessage, type Outcome } from './auction.js'
+import type { Outcome } from './auction.js'
+import { deadlinesOf, defaultAuctionParams } from './params.js'
+import { orderIdOfMessage } from './rules.js'
 import { commitmentOf } from './ids.js'
 import { makeSealedBid, signReveal, type SealedBid } from './messages.js'
 import { sdlGroupFromOrder, wireToDecimal } from './order-build.js'
@@ -28,6 +30,13 @@ export interface BidEngineOptions {
   match: Partial<MatchOptions>
   /** orders remembered with their no-bid reasons */
   maxRemembered: number
+  /** the network's auction rules (for the order's deadlines) */
+  params: AuctionParams
+  /**
+   * longest this provider holds capacity for one order (from its commit to the award
+   * deadline): orders whose windows are longer get the NoBid reason HOLD_TOO_LONG
+   */
+  maxHoldMs: number
 }
 
 export const defaultBidEngineOptions: Omit<BidEngineOptions, 'pricing' | 'attributes'> = {
@@ -35,7 +44,9 @@ export const defaultBidEngineOptions: Omit<BidEngineOptions, 'pricing' | 'attrib
   reserved: { cpuMillicores: 0, memoryBytes: 0, storageBytes: 0 },
   storage: defaultStorageOptions,
   match: {},
-  maxRemembered: 10_000
+  maxRemembered: 10_000,
+  params: defaultAuctionParams,
+  maxHoldMs: 15 * 60 * 1000
 }
 
 export interface BidEngineModules {
@@ -58,6 +69,8 @@ export type BidDecision =
 
 interface HoldEntry extends Hold {
   kind: 'commit' | 'lease'
+  /** the tenant's seal named this commit (the hold lasts until the award deadline) */
+  sealed?: boolean
   bid?: SealedBid
   order: SignedMessage<'Order'>
 }
@@ -96,6 +109,8 @@ export class BidEngine {
     const reasons: NoBidReason[] = []
     if (equalBytes(order.signer, this.modules.key.publicKey)) reasons.push({ code: 'OWN_ORDER', message: 'this node placed the order' })
     if (now > order.body.commitUntil) reasons.push({ code: 'ORDER_CLOSED', message: `the commit deadline passed ${now - order.body.commitUntil} ms before the order reached this provider` })
+    const holdMs = deadlinesOf(order.body, this.opts.params).awardUntil - now
+    if (holdMs > this.opts.maxHoldMs) reasons.push({ code: 'HOLD_TOO_LONG', message: `the order could hold this provider's capacity for ${Math.round(holdMs / 1000)} s; its policy allows ${Math.round(this.opts.maxHoldMs / 1000)} s` })
     if (order.body.maxPrice.denom !== 'uact') reasons.push({ code: 'DENOM_UNSUPPORTED', message: `the order pays in ${order.body.maxPrice.denom}; this provider takes uact (ACT)` })
     const group = sdlGroupFromOrder(order.body.group)
     const inv = this.inventory()
@@ -135,11 +150,12 @@ export class BidEngine {
   }
 
   /** A seal arrived: the reveal to publish if it names this provider's commit; otherwise the hold goes. */
-  onSeal (seal: SignedMessage<'Seal'>): SignedMessage<'BidReveal'> | undefined {
-    const id = toHex(seal.body.orderId)
+  onSeal (orderId: string, sealedCommitIds: readonly Uint8Array[]): SignedMessage<'BidReveal'> | undefined {
+    const id = orderId
     const h = this.holds.get(id)
     if (h?.bid === undefined || h.kind !== 'commit') return undefined
-    const mine = seal.body.commits.some((c) => equalBytes(c, h.bid?.reveal.commitId as Uint8Array))
+    const mine = sealedCommitIds.some((c) => equalBytes(c, h.bid?.reveal.commitId as Uint8Array))
+    h.sealed = mine
     if (!mine) {
       this.holds.delete(id)
       this.remember(id, [{ code: 'NOT_SEALED', message: 'the tenant sealed the auction without this provider\'s commit (it arrived late or was not seen)' }])
@@ -161,17 +177,29 @@ export class BidEngine {
     this.holds.delete(orderId)
   }
 
-  /** Release commit holds whose auctions can no longer end (past the award window). */
-  expire (params: Pick<AuctionParams, 'awardWindowMs'>): string[] {
+  /**
+   * Release commit holds whose auctions can no longer end: not sealed by the reveal deadline
+   * (the tenant never sealed, or sealed without us and we missed it), or sealed and not awarded
+   * by the award deadline. A tenant cannot lock capacity longer than its own windows allow.
+   */
+  expire (): string[] {
     const now = this.modules.clock.now()
+    const skew = this.opts.params.maxClockSkewMs
     const released: string[] = []
     for (const [id, h] of this.holds) {
-      if (h.kind === 'commit' && now > awardUntil(h.order.body, params)) {
+      if (h.kind !== 'commit') continue
+      const d = deadlinesOf(h.order.body, this.opts.params)
+      if (now > (h.sealed === true ? d.awardUntil : d.revealUntil) + skew) {
         this.holds.delete(id)
         released.push(id)
       }
     }
     return released
+  }
+
+  /** Drop what this provider holds for an order (a lease never accepted in time, for example). */
+  release (orderId: string): boolean {
+    return this.holds.delete(orderId)
   }
 
   /** Why this provider did not bid on an order (undefined if it bid or never saw it). */

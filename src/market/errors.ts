@@ -14,16 +14,22 @@ export type MarketErrorCode =
   | 'ORDER_MAX_PRICE_MISMATCH'
   | 'ORDER_EQUIVOCATION'
   | 'ORDER_EXPIRED'
+  // the local clock: arrived after its window (neither relayed nor acted on)
+  | 'ARRIVED_LATE'
+  // resource bounds (a flood from one key degrades only that key)
+  | 'ORDER_BIDDERS_FULL'
+  | 'SIGNER_PARKED_FULL'
+  | 'PARKED_FULL'
+  | 'TENANT_ORDERS_FULL'
+  | 'BOOK_FULL'
+  | 'EVIDENCE_FULL'
   // missing context (the message may be fine; fetch what it needs, then retry)
   | 'UNKNOWN_ORDER'
-  | 'UNKNOWN_COMMIT'
-  | 'UNKNOWN_REVEAL'
   | 'NOT_SEALED_YET'
   // commits
   | 'COMMIT_LATE'
   | 'COMMIT_BY_TENANT'
   | 'BID_EQUIVOCATION'
-  | 'TOO_MANY_BIDS'
   // seals
   | 'SEAL_NOT_TENANT'
   | 'SEAL_TOO_EARLY'
@@ -34,6 +40,8 @@ export type MarketErrorCode =
   | 'SEAL_COMMIT_LATE'
   | 'SEAL_DUPLICATE_PROVIDER'
   | 'SEAL_EQUIVOCATION'
+  | 'SEAL_BAD_SEED'
+  | 'SEAL_BAD_COMMIT'
   // reveals
   | 'REVEAL_NOT_SEALED'
   | 'REVEAL_WRONG_ORDER'
@@ -52,6 +60,14 @@ export type MarketErrorCode =
   | 'AWARD_REVEAL_INVALID'
   | 'AWARD_WRONG_WINNER'
   | 'AWARD_EQUIVOCATION'
+  // evidence and complaints
+  | 'EVIDENCE_MALFORMED'
+  | 'EVIDENCE_MISMATCH'
+  | 'EVIDENCE_SAME'
+  | 'EVIDENCE_WRONG_ORDER'
+  | 'EVIDENCE_NOT_TENANT'
+  | 'COMPLAINT_NOT_PROVIDER'
+  | 'COMPLAINT_UNFOUNDED'
   // leases
   | 'NOT_AWARDED_YET'
   | 'LEASE_NOT_AWARDED'
@@ -70,4 +86,4 @@ export const reject = (code: MarketErrorCode, message: string, details?: ErrorDe
 export const ignore = (code: MarketErrorCode, message: string, details?: ErrorDetails): MarketError => new MarketError(code, message, 'IGNORE', details)
 
 /** Codes that mean "a message this one depends on is missing": keep it, fetch, retry. */
-export const MISSING_CONTEXT: ReadonlySet<MarketErrorCode> = new Set(['UNKNOWN_ORDER', 'UNKNOWN_COMMIT', 'UNKNOWN_REVEAL', 'NOT_SEALED_YET', 'NOT_AWARDED_YET'])
+export const MISSING_CONTEXT: ReadonlySet<MarketErrorCode> = new Set(['UNKNOWN_ORDER', 'NOT_SEALED_YET', 'NOT_AWARDED_YET'])

@@ -1,31 +1,36 @@
 import { toHex } from '../util/bytes.js'
-import { Auction, orderIdOfMessage, type AuctionMessage, type Outcome } from './auction.js'
+import { Auction, type Outcome } from './auction.js'
 import { MarketError, MISSING_CONTEXT, ignore } from './errors.js'
 import type { AuctionParams } from './params.js'
+import { orderKeyOf, type AuctionMessage } from './rules.js'
+
+export { orderKeyOf }
 
 export type BookResult = 'added' | 'duplicate' | 'pending'
 
 export interface OrderBookOptions {
-  /** messages waiting for a message they depend on (an order, a seal, a commit) */
+  /** messages waiting for a message they depend on (an order, a seal, an award), in total */
   maxPending: number
-  /** auctions kept in memory */
+  /** of those, from one signer: a flood of messages for unknown orders fills only its own quota */
+  maxPendingPerSigner: number
+  /** auctions kept in memory, in total */
   maxAuctions: number
+  /** auctions one tenant may have open (not final) at once */
+  maxOpenOrdersPerTenant: number
 }
 
-export const defaultOrderBookOptions: OrderBookOptions = { maxPending: 20_000, maxAuctions: 100_000 }
-
-export function orderKeyOf (msg: AuctionMessage): string {
-  return toHex(msg.type === 'Order' ? orderIdOfMessage(msg) : msg.body.orderId)
-}
+export const defaultOrderBookOptions: OrderBookOptions = { maxPending: 4096, maxPendingPerSigner: 64, maxAuctions: 50_000, maxOpenOrdersPerTenant: 512 }
 
 /**
  * Every auction a node knows, keyed by order id. Messages can arrive in any order: one whose
- * context is missing is parked (bounded) and retried whenever its order gains a message, so the
- * same message set always ends in the same state whatever the arrival order.
+ * context is missing is parked (bounded per signer and in total) and retried whenever its order
+ * gains a message, so the same message set always ends in the same state whatever the arrival
+ * order. Every bound has its own code, so a full book never looks like something else.
  */
 export class OrderBook {
   private readonly auctions = new Map<string, Auction>()
   private readonly pending = new Map<string, Map<string, AuctionMessage>>()
+  private readonly pendingBySigner = new Map<string, number>()
   private pendingCount = 0
   private readonly opts: OrderBookOptions
 
@@ -38,21 +43,23 @@ export class OrderBook {
   auctionList (): Auction[] { return [...this.auctions.values()] }
   outcome (orderId: string): Outcome | undefined { return this.auctions.get(orderId)?.outcome() }
   pendingSize (): number { return this.pendingCount }
+  size (): number { return this.auctions.size }
 
-  /** Ids of messages parked for an order, and which ids they wait for (for sync requests). */
+  /** Messages parked for an order. */
   pendingFor (orderId: string): AuctionMessage[] {
     return [...(this.pending.get(orderId)?.values() ?? [])]
   }
 
   /**
    * Add a message. Returns 'pending' when it waits for context. Throws MarketError when the
-   * message breaks a rule (equivocations are stored as evidence and still throw REJECT).
+   * message breaks a rule (equivocations are stored as evidence and still throw REJECT) or a
+   * bound is reached. `now` (when given) lets a full book make room by dropping final orders.
    */
-  add (msg: AuctionMessage): BookResult {
+  add (msg: AuctionMessage, now?: number): BookResult {
     const key = orderKeyOf(msg)
     let auction = this.auctions.get(key)
     if (auction === undefined) {
-      if (this.auctions.size >= this.opts.maxAuctions) throw ignore('TOO_MANY_BIDS', 'order book is full')
+      if (msg.type === 'Order') this.admitOrder(msg.signer, now)
       auction = new Auction(key, this.params)
     }
     let result: BookResult
@@ -61,26 +68,63 @@ export class OrderBook {
     } catch (err) {
       if (err instanceof MarketError && MISSING_CONTEXT.has(err.code)) {
         this.park(key, msg)
-        if (Array.isArray(err.details.need)) auction.want(err.details.need as string[])
-        this.auctions.set(key, auction)
         return 'pending'
       }
-      if (auction.messages().length > 0) this.auctions.set(key, auction)
+      if (auction.order !== undefined) this.auctions.set(key, auction)
       throw err
     }
-    this.auctions.set(key, auction)
+    if (auction.order !== undefined) this.auctions.set(key, auction)
     if (result === 'added') this.retry(key, auction)
     return result
+  }
+
+  /** Room for a new order: per-tenant and total bounds; a full book first drops final orders. */
+  private admitOrder (tenant: Uint8Array, now: number | undefined): void {
+    if (now !== undefined) {
+      const who = toHex(tenant)
+      let open = 0
+      for (const a of this.auctions.values()) {
+        const o = a.order
+        if (o !== undefined && !a.isFinal(now) && toHex(o.signer) === who) open++
+      }
+      // [IGNORE] one tenant cannot fill the book: its own orders wait until earlier ones end
+      if (open >= this.opts.maxOpenOrdersPerTenant) throw ignore('TENANT_ORDERS_FULL', `tenant already has ${open} open orders`)
+    }
+    if (this.auctions.size < this.opts.maxAuctions) return
+    if (now !== undefined) {
+      for (const [id, a] of this.auctions) {
+        if (a.isFinal(now) && !isLive(a)) { this.drop(id); break }
+      }
+    }
+    // [IGNORE] the book is full of open orders
+    if (this.auctions.size >= this.opts.maxAuctions) throw ignore('BOOK_FULL', 'order book is full')
   }
 
   private park (key: string, msg: AuctionMessage): void {
     let bucket = this.pending.get(key)
     const id = toHex(msg.id)
     if (bucket?.has(id) === true) return
-    if (this.pendingCount >= this.opts.maxPending) throw ignore('TOO_MANY_BIDS', 'too many messages waiting for context')
+    const signer = toHex(msg.signer)
+    const mine = this.pendingBySigner.get(signer) ?? 0
+    // [IGNORE] one signer's messages for orders nobody has seen fill only its own quota
+    if (mine >= this.opts.maxPendingPerSigner) throw ignore('SIGNER_PARKED_FULL', `${mine} messages of this signer already wait for their order`)
+    // [IGNORE] bounded in total
+    if (this.pendingCount >= this.opts.maxPending) throw ignore('PARKED_FULL', 'too many messages waiting for context')
     if (bucket === undefined) { bucket = new Map(); this.pending.set(key, bucket) }
     bucket.set(id, msg)
+    this.pendingBySigner.set(signer, mine + 1)
     this.pendingCount++
+  }
+
+  private unpark (bucket: Map<string, AuctionMessage>, id: string): void {
+    const msg = bucket.get(id)
+    if (msg === undefined) return
+    bucket.delete(id)
+    this.pendingCount--
+    const signer = toHex(msg.signer)
+    const n = (this.pendingBySigner.get(signer) ?? 1) - 1
+    if (n <= 0) this.pendingBySigner.delete(signer)
+    else this.pendingBySigner.set(signer, n)
   }
 
   /** Retry parked messages of one order until nothing more can be added. */
@@ -97,18 +141,46 @@ export class OrderBook {
           if (err instanceof MarketError && MISSING_CONTEXT.has(err.code)) continue
           // a parked message that breaks a rule is dropped; equivocation evidence was stored
         }
-        bucket.delete(id)
-        this.pendingCount--
+        this.unpark(bucket, id)
         progress = true
       }
     }
     if (bucket.size === 0) this.pending.delete(key)
   }
 
-  /** Forget an order and what waits for it (after expiry and persistence). */
+  /** Forget an order and what waits for it. */
   drop (orderId: string): void {
     this.auctions.delete(orderId)
     const bucket = this.pending.get(orderId)
-    if (bucket !== undefined) { this.pendingCount -= bucket.size; this.pending.delete(orderId) }
+    if (bucket !== undefined) {
+      for (const id of [...bucket.keys()]) this.unpark(bucket, id)
+      this.pending.delete(orderId)
+    }
   }
+
+  /**
+   * Orders final for longer than `retentionMs` and without a live lease, and parked messages
+   * whose order never came within the same time: dropped; returns the dropped order ids.
+   */
+  prune (now: number, retentionMs: number): string[] {
+    const dropped: string[] = []
+    for (const [id, a] of this.auctions) {
+      const d = a.windows()
+      if (d !== undefined && now > d.finalUntil + retentionMs && !isLive(a)) { this.drop(id); dropped.push(id) }
+    }
+    for (const [id, bucket] of this.pending) {
+      if (this.auctions.has(id)) continue
+      for (const [mid, msg] of [...bucket]) {
+        if (now > msg.body.createdAt + retentionMs) this.unpark(bucket, mid)
+      }
+      if (bucket.size === 0) { this.pending.delete(id); dropped.push(id) }
+    }
+    return dropped
+  }
+}
+
+/** A lease still running (awarded and accepted, not closed) keeps its order in the book. */
+function isLive (a: Auction): boolean {
+  const o = a.outcome()
+  return o.status === 'leased' && o.lease.state === 'active'
 }

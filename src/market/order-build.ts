@@ -2,7 +2,7 @@ import { formatDecimal, parseDecimal } from '../sdl/decimal.js'
 import type { Group } from '../sdl/types.js'
 import { fromHex } from '../util/bytes.js'
 import { PRICE_SCALE, type Bodies, type OrderGroup, type Price } from '../wire/index.js'
-import { orderTotal } from './auction.js'
+import { orderTotal } from './rules.js'
 import { ignore } from './errors.js'
 
 /** Decimal places of wire prices relative to the denom (PRICE_SCALE = 10^6). */
@@ -56,7 +56,7 @@ export interface OrderWindows {
 }
 
 /** Build an Order body for one SDL group. Deadlines are measured from `now`. */
-export function buildOrderBody (opts: { net: string, now: number, dseq: number, gseq: number, group: Group, manifestHash: string, windows: OrderWindows }): Bodies['Order'] {
+export function buildOrderBody (opts: { net: string, now: number, dseq: number, gseq: number, group: Group, manifestHash: string, windows: OrderWindows, sealSeedHash: Uint8Array }): Bodies['Order'] {
   const group = orderGroupFromSdl(opts.group)
   const hash = fromHex(opts.manifestHash)
   if (hash === undefined || hash.length !== 32) throw new RangeError('manifestHash must be 32 bytes of hex')
@@ -68,6 +68,7 @@ export function buildOrderBody (opts: { net: string, now: number, dseq: number, 
     group,
     maxPrice: { denom: 'uact', amount: 0n },
     manifestHash: hash,
+    sealSeedHash: opts.sealSeedHash,
     commitUntil: opts.now + opts.windows.commitWindowMs,
     revealUntil: opts.now + opts.windows.commitWindowMs + opts.windows.revealWindowMs
   }

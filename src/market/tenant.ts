@@ -3,8 +3,11 @@ import type { SdlResult } from '../sdl/index.js'
 import { toHex } from '../util/bytes.js'
 import type { Clock } from '../util/clock.js'
 import { signMessage, type Price, type SignedMessage } from '../wire/index.js'
-import { awardUntil, orderIdOfMessage } from './auction.js'
-import { buildAwardBody, buildSealBody } from './messages.js'
+import { sha256 } from '../identity/hash.js'
+import { buildAwardBody, buildSealBody, sealSeedOf } from './messages.js'
+import { orderIdOf } from './ids.js'
+import { orderIdOfMessage } from './rules.js'
+import { deadlinesOf } from './params.js'
 import { applyMaxPrice, buildOrderBody, type OrderWindows } from './order-build.js'
 import type { OrderBook } from './order-book.js'
 import type { AuctionParams } from './params.js'
@@ -13,6 +16,8 @@ export interface TenantEngineOptions {
   net: string
   windows: OrderWindows
   params: AuctionParams
+  /** providers to leave out of a seal (e.g. too many sealed commits never revealed), by key hex */
+  excludeFromSeal?: () => ReadonlySet<string>
 }
 
 /**
@@ -30,7 +35,8 @@ export class TenantEngine {
     const now = this.modules.clock.now()
     const dseq = opts.dseq ?? now
     return sdl.groups.map((group, i) => {
-      let body = buildOrderBody({ net: this.opts.net, now, dseq, gseq: i + 1, group, manifestHash: sdl.manifestHash, windows: this.opts.windows })
+      const seed = sealSeedOf(this.modules.key, orderIdOf(this.modules.key.publicKey, dseq, i + 1))
+      let body = buildOrderBody({ net: this.opts.net, now, dseq, gseq: i + 1, group, manifestHash: sdl.manifestHash, windows: this.opts.windows, sealSeedHash: sha256(seed) })
       if (opts.maxPrice !== undefined) body = applyMaxPrice(body, opts.maxPrice)
       const order = signMessage(this.modules.key, 'Order', body)
       this.track(order)
@@ -55,9 +61,11 @@ export class TenantEngine {
       if (a === undefined || order === undefined) continue
       const o = a.outcome()
       if (o.status !== 'pending') continue
-      if (o.reason === 'NO_SEAL' && now >= order.body.commitUntil && now <= order.body.revealUntil) {
-        out.push(signMessage(this.modules.key, 'Seal', buildSealBody(a, this.opts.params, now)))
-      } else if (o.reason === 'NO_AWARD' && now >= order.body.revealUntil && now <= awardUntil(order.body, this.opts.params)) {
+      const d = deadlinesOf(order.body, this.opts.params)
+      if (o.reason === 'NO_SEAL' && now >= d.commitUntil && now <= d.revealUntil) {
+        const seed = sealSeedOf(this.modules.key, orderIdOfMessage(order))
+        out.push(signMessage(this.modules.key, 'Seal', buildSealBody(a, this.opts.params, now, seed, { exclude: this.opts.excludeFromSeal?.() })))
+      } else if (o.reason === 'NO_AWARD' && now >= d.revealUntil && now <= d.awardUntil) {
         out.push(signMessage(this.modules.key, 'Award', buildAwardBody(a, this.opts.params, now)))
       }
     }
@@ -74,9 +82,10 @@ export class TenantEngine {
       if (a === undefined || order === undefined) continue
       const o = a.outcome()
       if (o.status !== 'pending') continue
-      const t = o.reason === 'NO_SEAL' && now <= order.body.revealUntil
-        ? order.body.commitUntil
-        : o.reason === 'NO_AWARD' && now <= awardUntil(order.body, this.opts.params) ? order.body.revealUntil : undefined
+      const d = deadlinesOf(order.body, this.opts.params)
+      const t = o.reason === 'NO_SEAL' && now <= d.revealUntil
+        ? d.commitUntil
+        : o.reason === 'NO_AWARD' && now <= d.awardUntil ? d.revealUntil : undefined
       if (t !== undefined && (next === undefined || t < next)) next = t
     }
     return next

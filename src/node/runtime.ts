@@ -2,7 +2,7 @@ import type { GossipsubOpts } from '@chainsafe/libp2p-gossipsub'
 import type { PeerId } from '@libp2p/interface'
 import { readFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
-import { loadNodeConfig, type SkymeshConfig } from '../config/index.js'
+import { consensusParamsOf, loadNodeConfig, type SkymeshConfig } from '../config/index.js'
 import { defaultHardwareOptions, probeHardware, providerAttributes, type ProbeResult } from '../hardware/index.js'
 import { accountIdOf, loadOrCreateKey, type NodeKey } from '../identity/index.js'
 import {
@@ -17,14 +17,14 @@ import { createLogger, type Logger } from '../util/logger.js'
 import { BidEngine, PricingError, auctionParamsFrom, defaultPricing, parsePricing, type PricingConfig } from '../market/index.js'
 import { ALL_TOPICS } from '../wire/index.js'
 import { AnnounceLoop } from './announce.js'
-import { MarketService, defaultManifestLimits, defaultSyncLimits, parseMaxPrice } from './market-service.js'
+import { MarketService, parseMaxPrice } from './market/index.js'
 import { ProviderDiscovery } from './discovery.js'
 import { ProviderDirectory, defaultProviderDirectoryOptions } from './provider-directory.js'
 import { rolesFromUserAgent, userAgentOf, type Role } from './roles.js'
 import { removeRuntimeFile, writeRuntimeFile, type RuntimeFile } from './runtime-file.js'
 import { STORE_FILE_NAME, Store } from './store.js'
 import { skymeshVersion } from './version.js'
-import type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView } from './views.js'
+import type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView, TenantView } from './views.js'
 
 export interface SkymeshNodeOptions {
   dataDir: string
@@ -158,15 +158,18 @@ export class SkymeshNode {
         pricing: this.pricing ?? defaultPricing,
         blockMs: config.network.blockMs,
         attributes: providerAttributes(this.latestProbe as ProbeResult, operatorAttributes),
-        reserved
+        reserved,
+        params: auctionParamsFrom(config.network),
+        maxHoldMs: config.provider.maxHoldMs
       }, { key: this.key, clock: modules.clock, probe: () => this.latestProbe as ProbeResult })
       : undefined
     const market = new MarketService({
       network: config.network,
       params: auctionParamsFrom(config.network),
       tenant: config.node.roles.includes('tenant'),
-      sync: defaultSyncLimits,
-      manifest: defaultManifestLimits
+      retentionMs: config.node.retentionMs,
+      excludeMinSealed: config.tenant.excludeMinSealed,
+      excludeUnrevealedPercent: config.tenant.excludeUnrevealedPercent
     }, {
       libp2p,
       gossip,
@@ -334,6 +337,7 @@ export class SkymeshNode {
     return {
       peerId: this.key.accountId,
       network: this.config.network.id,
+      networkParams: consensusParamsOf(this.config.network),
       version: skymeshVersion(),
       roles: this.roles,
       multiaddrs: this.multiaddrs(),
@@ -399,8 +403,14 @@ export class SkymeshNode {
       addrs: e.msg.body.addrs,
       attributes: e.msg.body.attributes,
       total: e.msg.body.total,
-      available: e.msg.body.available
+      available: e.msg.body.available,
+      reputation: this.marketService.providerReputation(e.peerId)
     }))
+  }
+
+  /** Every tenant this node counted in final orders: what they left out, whether they equivocated. */
+  tenants (): TenantView[] {
+    return this.marketService.tenants()
   }
 
   /** The market of this node (every role keeps the auctions it sees). */

@@ -11,10 +11,10 @@ export class StoreError extends SkymeshError<StoreErrorCode> {
 }
 
 export const STORE_FILE_NAME = 'skymesh.db'
-const SCHEMA_VERSION = 1
+const SCHEMA_VERSION = 2
 
 /**
- * Version 1. Messages are the source of truth (every auction is rebuilt from them on start);
+ * Version 2 (1 plus `finalized` and `counters`). Messages are the source of truth (every auction is rebuilt from them on start);
  * the other tables hold what messages cannot: the prices behind this provider's commits, the
  * tenant's deployments (SDL and manifest), and small key/value state.
  */
@@ -45,6 +45,16 @@ CREATE TABLE IF NOT EXISTS deployments (
 CREATE TABLE IF NOT EXISTS kv (
   k TEXT PRIMARY KEY,
   v TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS finalized (
+  order_id TEXT PRIMARY KEY,
+  at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS counters (
+  account TEXT NOT NULL,
+  name TEXT NOT NULL,
+  n INTEGER NOT NULL,
+  PRIMARY KEY (account, name)
 );
 `
 
@@ -203,6 +213,48 @@ export class Store {
 
   set (k: string, v: string): void {
     this.write(() => this.stmt('INSERT OR REPLACE INTO kv (k, v) VALUES (?, ?)').run(k, v))
+  }
+
+  /**
+   * Forget orders: their messages, this provider's bids and stored manifests, their final
+   * marks. Deployments stay (the tenant's history). One transaction.
+   */
+  deleteOrders (orderIds: readonly string[]): void {
+    if (orderIds.length === 0) return
+    this.write(() => this.db.transaction(() => {
+      for (const id of orderIds) {
+        this.stmt('DELETE FROM messages WHERE order_id = ?').run(id)
+        this.stmt('DELETE FROM bids WHERE order_id = ?').run(id)
+        this.stmt('DELETE FROM finalized WHERE order_id = ?').run(id)
+        this.stmt('DELETE FROM kv WHERE k = ?').run(`manifest:${id}`)
+      }
+    })())
+  }
+
+  isFinalized (orderId: string): boolean {
+    return this.stmt('SELECT 1 FROM finalized WHERE order_id = ?').get(orderId) !== undefined
+  }
+
+  /**
+   * Record that an order became final, with the counters it adds (reputation), once: a second
+   * call for the same order changes nothing. Returns false when it was already recorded.
+   */
+  finalize (orderId: string, at: number, counts: ReadonlyArray<{ account: string, name: string, n: number }>): boolean {
+    return this.write(() => this.db.transaction(() => {
+      if (this.stmt('INSERT OR IGNORE INTO finalized (order_id, at) VALUES (?, ?)').run(orderId, at).changes !== 1) return false
+      for (const c of counts) {
+        if (c.n === 0) continue
+        this.stmt('INSERT INTO counters (account, name, n) VALUES (?, ?, ?) ON CONFLICT (account, name) DO UPDATE SET n = n + excluded.n').run(c.account, c.name, c.n)
+      }
+      return true
+    })())
+  }
+
+  /** Counters (reputation), of one account or of all. */
+  counters (account?: string): Array<{ account: string, name: string, n: number }> {
+    return (account === undefined
+      ? this.stmt('SELECT account, name, n FROM counters ORDER BY account, name').all()
+      : this.stmt('SELECT account, name, n FROM counters WHERE account = ? ORDER BY name').all(account)) as Array<{ account: string, name: string, n: number }>
   }
 
   integrityCheck (): string {

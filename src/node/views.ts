@@ -2,12 +2,16 @@ import type { GossipCountersSnapshot } from '../p2p/index.js'
 import type { Capacity, WireAttribute } from '../wire/index.js'
 import type { AnnounceSource } from './provider-directory.js'
 import type { Role } from './roles.js'
+import type { ConsensusParams } from '../config/index.js'
 import type { Lease, NoBidReason, Outcome, Phase } from '../market/index.js'
 
 /** JSON views of a running node, served by the local API and printed by the CLI. */
 export interface NodeStatus {
   peerId: string
+  /** the network id: `<name>-<hash of the consensus parameters>` */
   network: string
+  /** the consensus parameters the id commits to */
+  networkParams: ConsensusParams
   version: string
   roles: Role[]
   multiaddrs: string[]
@@ -54,6 +58,34 @@ export interface ProviderView {
   attributes: WireAttribute[]
   total: Capacity
   available: Capacity
+  /** what this node recorded about the provider in orders that became final */
+  reputation: ProviderReputation
+}
+
+/** Counted per provider over final orders (DESIGN.md section 5: a commit never revealed costs reputation). */
+export interface ProviderReputation {
+  /** commits a seal accepted */
+  sealed: number
+  /** of those, commits no reveal ever opened */
+  unrevealed: number
+  /** orders where it signed two different commits */
+  equivocations: number
+  /** complaints it made that this node found founded */
+  complaints: number
+}
+
+/** Counted per tenant over final orders: what the tenant left out and whether it equivocated. */
+export interface TenantView {
+  tenant: string
+  orders: number
+  /** commits that reached this node before the seal and that the seal left out */
+  commitsLeftOut: number
+  /** reveals of sealed commits the award left out */
+  revealsLeftOut: number
+  /** of those, bids that would have won */
+  cheaperLeftOut: number
+  /** orders voided by the tenant's own equivocation */
+  equivocations: number
 }
 
 export interface GossipView extends GossipCountersSnapshot {
@@ -62,7 +94,19 @@ export interface GossipView extends GossipCountersSnapshot {
 }
 
 /** A bid of an order as every node sees it: the price only once revealed. */
-export interface BidView { provider: string, commitId: string, sealed: boolean, price?: string, revealId?: string }
+export interface BidView {
+  provider: string
+  commitId: string
+  sealed: boolean
+  price?: string
+  revealId?: string
+  /** the award listed this bid */
+  awarded?: boolean
+  /** the seal or award left it out although this node saw it in good time */
+  leftOut?: 'commit' | 'reveal'
+  /** the provider signed two different commits for this order */
+  equivocated?: boolean
+}
 export interface OrderView {
   orderId: string
   tenant: string
@@ -77,7 +121,15 @@ export interface OrderView {
   outcome: Outcome['status']
   outcomeReason?: string
   lease?: LeaseView
+  /** the award window's end and the order's final deadline (after it nothing changes it) */
+  awardUntil: number
+  finalUntil: number
+  final: boolean
   noBids: Array<{ provider: string, reasons: NoBidReason[] }>
+  /** what the tenant left out, as this node saw it (counts) */
+  omissions: { commitsLeftOut: number, revealsLeftOut: number, cheaperLeftOut: number, complaints: number }
+  /** equivocation evidence held for this order: `<type>:<signer account>` */
+  evidence: string[]
   /** why this node (a provider) did not bid */
   myReasons?: NoBidReason[]
   mine: boolean
@@ -87,7 +139,8 @@ export interface LeaseView {
   orderId: string
   tenant: string
   provider: string
-  state: Lease['state']
+  /** 'unaccepted': awarded, but the provider did not accept before the order became final */
+  state: Lease['state'] | 'unaccepted'
   /** price in `denom` (uact) per block and per month (an average month, 30.44 days), decimal strings */
   pricePerBlock: string
   pricePerMonth: string

@@ -22,6 +22,8 @@ export interface ExchangeLimits {
   maxItems: number
   /** whole exchange, either side */
   timeoutMs: number
+  /** all response frames together (default: maxItems x maxItemBytes) */
+  maxTotalBytes?: number
 }
 
 export type RequestHandler = (request: Uint8Array, from: string) => Promise<Iterable<Uint8Array>> | Iterable<Uint8Array>
@@ -42,9 +44,13 @@ export async function serve (libp2p: Pick<Libp2p, 'handle'>, protocol: string, h
       async function * (source) {
         for await (const frame of source) {
           let n = 0
+          let total = 0
           for (const item of await handler(frame.subarray(), from)) {
             if (++n > limits.maxItems) break
-            if (item.length <= limits.maxItemBytes) yield item
+            if (item.length > limits.maxItemBytes) continue
+            total += item.length
+            if (limits.maxTotalBytes !== undefined && total > limits.maxTotalBytes) break
+            yield item
           }
           return
         }
@@ -77,8 +83,11 @@ export async function request (libp2p: Pick<Libp2p, 'dialProtocol'>, peer: PeerI
       (source) => lp.decode(source, { maxDataLength: limits.maxItemBytes }),
       async (source) => {
         const out: Uint8Array[] = []
+        let total = 0
         for await (const frame of source) {
           if (out.length >= limits.maxItems) throw new RequestError('RESPONSE_TOO_LARGE', `${protocol}: more than ${limits.maxItems} response frames`)
+          total += frame.byteLength
+          if (limits.maxTotalBytes !== undefined && total > limits.maxTotalBytes) throw new RequestError('RESPONSE_TOO_LARGE', `${protocol}: more than ${limits.maxTotalBytes} response bytes`)
           out.push(frame.subarray())
         }
         return out

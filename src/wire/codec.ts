@@ -120,12 +120,40 @@ export function decodeEnvelope (data: Uint8Array, opts: DecodeOptions = {}): Any
     throw new WireError('TOO_LARGE', `${type} envelope is ${data.length} bytes; the cap is ${MAX_ENVELOPE_BYTES[type]}`, { details: { type, size: data.length } })
   }
   const body = decodeBody(type, env.body)
+  const id = sha256(data)
   // [REJECT] signature does not verify for this signer, type and body
-  if (opts.verify !== false && !verifyDomain(env.signer, type, env.body, env.sig, opts.keyCache)) {
-    throw new WireError('BAD_SIGNATURE', `${type} signature does not verify`, { details: { type } })
+  if (opts.verify !== false && !verified.has(id)) {
+    if (!verifyDomain(env.signer, type, env.body, env.sig, opts.keyCache)) {
+      throw new WireError('BAD_SIGNATURE', `${type} signature does not verify`, { details: { type } })
+    }
+    verified.add(id)
   }
-  return { type, body, bodyBytes: env.body, signer: env.signer, sig: env.sig, bytes: data, id: sha256(data) } as AnySignedMessage
+  return { type, body, bodyBytes: env.body, signer: env.signer, sig: env.sig, bytes: data, id } as AnySignedMessage
 }
+
+/**
+ * Ids (sha256 of the whole envelope) of envelopes whose signature verified: a commit that came
+ * by gossip and comes again inside a seal is not verified twice. The id covers every byte, so a
+ * hit means the very same signed bytes. Bounded; the oldest entry goes first.
+ */
+class VerifiedIds {
+  private readonly ids = new Set<string>()
+  constructor (private readonly max: number) {}
+
+  private key (id: Uint8Array): string { return Buffer.from(id.buffer, id.byteOffset, id.byteLength).toString('latin1') }
+
+  has (id: Uint8Array): boolean { return this.ids.has(this.key(id)) }
+
+  add (id: Uint8Array): void {
+    if (this.ids.size >= this.max) {
+      const oldest = this.ids.values().next().value
+      if (oldest !== undefined) this.ids.delete(oldest)
+    }
+    this.ids.add(this.key(id))
+  }
+}
+
+const verified = new VerifiedIds(16_384)
 
 export interface ContextOptions {
   networkId: string

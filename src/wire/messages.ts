@@ -8,9 +8,11 @@ import { biguint, bytes, list, literal, str, struct, uint, type Infer, type Sche
 
 /** Hard caps of the encoding. Network parameters (config) may only be stricter. */
 export const WIRE_LIMITS = {
-  maxEnvelopeBytes: 64 * 1024,
+  maxEnvelopeBytes: 128 * 1024,
   networkIdLength: 64,
-  maxBidsPerOrder: 256,
+  maxBidsPerOrder: 128,
+  /** an envelope carried inside another (a commit in a seal, a reveal in an award) */
+  maxInnerEnvelopeBytes: 1024,
   maxResourcesPerGroup: 64,
   maxVolumesPerUnit: 16,
   maxEndpointsPerUnit: 64,
@@ -37,11 +39,12 @@ export const WIRE_LIMITS = {
 export const PRICE_SCALE = 1_000_000n
 
 export const MESSAGE_TYPES = [
-  'Order', 'BidCommit', 'Seal', 'BidReveal', 'Award', 'LeaseAccept', 'LeaseClose', 'ProviderAnnounce', 'NoBid'
+  'Order', 'BidCommit', 'Seal', 'BidReveal', 'Award', 'LeaseAccept', 'LeaseClose', 'ProviderAnnounce', 'NoBid', 'Evidence', 'Complaint'
 ] as const
 export type MessageType = typeof MESSAGE_TYPES[number]
 
 const hash32 = bytes(32)
+const inner = bytes({ min: 1, max: WIRE_LIMITS.maxInnerEnvelopeBytes })
 const net = str(WIRE_LIMITS.networkIdLength, /^[a-z0-9][a-z0-9._-]*$/, 1)
 const time = uint()
 
@@ -86,6 +89,11 @@ const orderBody = struct({
   /** maximum total per block for the whole group (sum of unit price x count) */
   maxPrice: priceSchema,
   manifestHash: hash32,
+  /**
+   * sha256 of the seed the seal reveals: when more providers commit than a seal may hold, the
+   * seed ranks them, and nobody knew it while committing (so commit ids cannot be ground)
+   */
+  sealSeedHash: hash32,
   commitUntil: time,
   revealUntil: time
 })
@@ -102,8 +110,13 @@ const sealBody = struct({
   net,
   createdAt: time,
   orderId: hash32,
-  /** ids of the BidCommit messages the tenant accepts, sorted ascending */
-  commits: list(hash32, WIRE_LIMITS.maxBidsPerOrder)
+  /** the preimage of the order's sealSeedHash */
+  seed: hash32,
+  /**
+   * the signed BidCommit envelopes the tenant accepts, sorted by message id: a seal carries
+   * what it relies on, so every node checks it without fetching anything
+   */
+  commits: list(inner, WIRE_LIMITS.maxBidsPerOrder)
 })
 
 const bidRevealBody = struct({
@@ -119,9 +132,12 @@ const awardBody = struct({
   net,
   createdAt: time,
   orderId: hash32,
-  /** ids of the BidReveal messages the tenant considered, sorted ascending */
-  reveals: list(hash32, WIRE_LIMITS.maxBidsPerOrder),
-  /** id of the winning reveal, or empty when no reveal qualifies */
+  /**
+   * the signed BidReveal envelopes the tenant considered, one per sealed commit, sorted by the
+   * id of the commit each opens: a bid is named by what it opens, never by its envelope
+   */
+  reveals: list(inner, WIRE_LIMITS.maxBidsPerOrder),
+  /** id of the winning commit, or empty when no reveal qualifies */
   winner: bytes({ min: 0, max: 32 })
 })
 
@@ -174,6 +190,26 @@ const noBidBody = struct({
   reasons: list(struct({ code: str(64, /^[A-Z][A-Z0-9_]*$/, 1), message: str(WIRE_LIMITS.reasonLength) }), WIRE_LIMITS.maxReasons)
 })
 
+/**
+ * Two different messages of one type, signed by one key for one order (two orders, commits,
+ * seals or awards): proof of equivocation that any node checks alone. Signed by the reporter.
+ */
+const evidenceBody = struct({
+  net,
+  createdAt: time,
+  orderId: hash32,
+  first: bytes({ min: 1, max: 56 * 1024 }),
+  second: bytes({ min: 1, max: 56 * 1024 })
+})
+
+/** A provider's signed complaint: the award left out this reveal of its sealed commit. */
+const complaintBody = struct({
+  net,
+  createdAt: time,
+  orderId: hash32,
+  reveal: inner
+})
+
 export const BODY_SCHEMAS = {
   Order: orderBody,
   BidCommit: bidCommitBody,
@@ -183,7 +219,9 @@ export const BODY_SCHEMAS = {
   LeaseAccept: leaseAcceptBody,
   LeaseClose: leaseCloseBody,
   ProviderAnnounce: providerAnnounceBody,
-  NoBid: noBidBody
+  NoBid: noBidBody,
+  Evidence: evidenceBody,
+  Complaint: complaintBody
 } satisfies Record<MessageType, Schema<unknown>>
 
 export type Bodies = { [K in MessageType]: Infer<typeof BODY_SCHEMAS[K]> }
@@ -196,17 +234,22 @@ export type LeaseAcceptBody = Bodies['LeaseAccept']
 export type LeaseCloseBody = Bodies['LeaseClose']
 export type ProviderAnnounceBody = Bodies['ProviderAnnounce']
 export type NoBidBody = Bodies['NoBid']
+export type EvidenceBody = Bodies['Evidence']
+export type ComplaintBody = Bodies['Complaint']
 
 /**
  * Largest envelope accepted per type, in bytes. Orders and announces carry lists of
- * attributes; seals and awards carry up to maxBidsPerOrder 32-byte ids (8 KiB) plus overhead.
+ * attributes; seals and awards carry up to maxBidsPerOrder inner envelopes (a commit is about
+ * 280 bytes, a reveal about 330: 128 reveals fit in 48 KiB); evidence carries two of them.
  */
 export const MAX_ENVELOPE_BYTES: Record<MessageType, number> = {
   Order: 32 * 1024,
   BidCommit: 1024,
-  Seal: 10 * 1024,
+  Seal: 56 * 1024,
   BidReveal: 1024,
-  Award: 10 * 1024,
+  Award: 56 * 1024,
+  Evidence: 120 * 1024,
+  Complaint: 2048,
   LeaseAccept: 1024,
   LeaseClose: 2048,
   ProviderAnnounce: 48 * 1024,

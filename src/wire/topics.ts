@@ -12,7 +12,8 @@ export enum Topic {
   providers = 'providers'
 }
 
-export const PROTOCOL_VERSION = '1'
+/** 2: seals and awards carry the commits and reveals they rely on; Evidence and Complaint */
+export const PROTOCOL_VERSION = '2'
 export const ALL_TOPICS: readonly Topic[] = [Topic.orders, Topic.bids, Topic.auction, Topic.leases, Topic.providers]
 
 /** Which topic each message type travels on; a message on another topic is rejected. */
@@ -25,7 +26,9 @@ export const TOPIC_OF: Record<MessageType, Topic> = {
   Award: Topic.auction,
   LeaseAccept: Topic.leases,
   LeaseClose: Topic.leases,
-  ProviderAnnounce: Topic.providers
+  ProviderAnnounce: Topic.providers,
+  Evidence: Topic.auction,
+  Complaint: Topic.auction
 }
 
 export function topicName (prefix: string, networkId: string, topic: Topic): string {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ApiServer } from '../../src/api/index.js'
+import { parseConfigText } from '../../src/config/index.js'
 import { launchNode } from '../../src/cli/commands/start.js'
 import type { Role } from '../../src/node/roles.js'
 import { SkymeshNode, type SkymeshNodeModules } from '../../src/node/runtime.js'
@@ -17,14 +18,20 @@ import { waitFor } from './mesh.js'
  * 127.0.0.1 on a free port. Everything started is closed by closeAll(), newest first.
  */
 export interface MarketNetwork {
+  /** the network's name; its id is derived (networkIdOfTest) */
   id: string
   commitWindowMs: number
   revealWindowMs: number
   maxClockSkewMs: number
 }
 
+/** The network id nodes with this network section run on (name + hash of the parameters). */
+export function networkIdOfTest (net: MarketNetwork): string {
+  return parseConfigText(networkYaml(net), 'test').network.id
+}
+
 export function networkYaml (net: MarketNetwork): string {
-  return `network:\n  id: ${net.id}\n  commitWindowMs: ${net.commitWindowMs}\n  revealWindowMs: ${net.revealWindowMs}\n  maxClockSkewMs: ${net.maxClockSkewMs}\n`
+  return `network:\n  name: ${net.id}\n  commitWindowMs: ${net.commitWindowMs}\n  revealWindowMs: ${net.revealWindowMs}\n  maxClockSkewMs: ${net.maxClockSkewMs}\n`
 }
 
 export interface NodeSpec {

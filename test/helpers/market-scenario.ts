@@ -1,6 +1,8 @@
 import { NodeKey } from '../../src/identity/index.js'
 import { buildAwardBody, buildSealBody, makeSealedBid, signReveal, type AuctionParams, type SealedBid } from '../../src/market/index.js'
-import { Auction, orderIdOfMessage, type AuctionMessage } from '../../src/market/auction.js'
+import { sha256 } from '../../src/identity/hash.js'
+import { Auction } from '../../src/market/auction.js'
+import { orderIdOfMessage, type AuctionMessage } from '../../src/market/rules.js'
 import { toHex } from '../../src/util/bytes.js'
 import { signMessage, type Bodies, type SignedMessage } from '../../src/wire/index.js'
 
@@ -21,7 +23,10 @@ export async function testKey (n: number): Promise<NodeKey> {
 export const T0 = 1_800_000_000_000
 export const NET = 'skymesh-test'
 
-export const testParams: AuctionParams = { maxClockSkewMs: 500, maxBidsPerOrder: 64, awardWindowMs: 10_000, maxOrderWindowMs: 3_600_000 }
+export const testParams: AuctionParams = { maxClockSkewMs: 500, maxBidsPerOrder: 64, awardWindowMs: 10_000, maxAwardWindowMs: 600_000, finalityMs: 60_000, maxOrderWindowMs: 3_600_000 }
+
+/** The seal seed of test orders (its hash is every test order's sealSeedHash). */
+export const SEED = new Uint8Array(32).fill(0x5e)
 
 export function orderBody (overrides: Partial<Bodies['Order']> = {}, unitPrice = 1000n, count = 2): Bodies['Order'] {
   return {
@@ -39,6 +44,7 @@ export function orderBody (overrides: Partial<Bodies['Order']> = {}, unitPrice =
     },
     maxPrice: { denom: 'uact', amount: unitPrice * BigInt(count) },
     manifestHash: new Uint8Array(32).fill(0xab),
+    sealSeedHash: sha256(SEED),
     commitUntil: T0 + 3000,
     revealUntil: T0 + 5000,
     ...overrides
@@ -68,7 +74,7 @@ export async function honestAuction (prices: bigint[], opts: { maxPrice?: bigint
   const a = new Auction(toHex(orderIdOfMessage(order)), testParams)
   a.add(order)
   for (const c of commits) a.add(c)
-  const seal = signMessage(tenant, 'Seal', buildSealBody(a, testParams, T0 + 3000))
+  const seal = signMessage(tenant, 'Seal', buildSealBody(a, testParams, T0 + 3000, SEED))
   a.add(seal)
   const reveals = bids.map((b, i) => signReveal(providers[i] as NodeKey, b, T0 + 3500 + i))
   for (const r of reveals) a.add(r)

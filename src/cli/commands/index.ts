@@ -13,6 +13,7 @@ import { providersCommand } from './providers.js'
 import { relayCommand } from './relay.js'
 import { startCommand } from './start.js'
 import { statusCommand } from './status.js'
+import { tenantsCommand } from './tenants.js'
 
 /** Every command of the `skymesh` binary, in the order --help lists them. */
 export const COMMANDS: readonly Command[] = [
@@ -25,6 +26,7 @@ export const COMMANDS: readonly Command[] = [
   statusCommand,
   peersCommand,
   providersCommand,
+  tenantsCommand,
   deployCommand,
   ordersCommand,
   leasesCommand,

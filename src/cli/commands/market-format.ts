@@ -45,7 +45,9 @@ export function describeOutcome (o: OrderView): string {
       const revealed = o.bids.filter((b) => b.price !== undefined).length
       return sealed === 0 ? 'awarded to nobody: no provider bid in time' : `awarded to nobody: ${revealed} of ${sealed} sealed bids revealed, none valid at or under the maximum price`
     }
-    case 'void': return `void: the tenant signed two different messages (${o.outcomeReason ?? 'equivocation'})`
+    case 'void': return o.outcomeReason === 'WINNER_EQUIVOCATION'
+      ? 'void: the winning provider signed two different commits (evidence held)'
+      : `void: the tenant signed two different messages (${o.outcomeReason ?? 'equivocation'})`
     default:
       if (o.phase === 'expired') return o.outcomeReason === 'NO_SEAL' ? 'expired: the tenant did not seal in time' : 'expired: the tenant did not award in time'
       return `pending (${o.phase})`

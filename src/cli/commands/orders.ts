@@ -17,9 +17,17 @@ function orderDetail (o: OrderView): string[] {
     lines.push('  bids:')
     for (const b of [...o.bids].sort((x, y) => (x.price === undefined ? 1 : 0) - (y.price === undefined ? 1 : 0) || Number(x.price ?? 0) - Number(y.price ?? 0))) {
       const won = o.lease?.provider === b.provider
-      lines.push(`    ${b.provider}  ${b.price !== undefined ? `${b.price} ${o.maxPrice.denom}/block` : b.sealed ? 'sealed, not revealed' : 'not sealed'}${won ? '  <- winner' : ''}`)
+      const flags = [won ? '<- winner' : '', b.leftOut === 'commit' ? 'left out of the seal' : '', b.leftOut === 'reveal' ? 'revealed, left out of the award' : '', b.equivocated === true ? 'EQUIVOCATED' : ''].filter((f) => f !== '')
+      lines.push(`    ${b.provider}  ${b.price !== undefined ? `${b.price} ${o.maxPrice.denom}/block` : b.sealed ? 'sealed, not revealed' : 'not sealed'}${flags.length > 0 ? `  ${flags.join(', ')}` : ''}`)
     }
   }
+  const om = o.omissions
+  if (om.commitsLeftOut + om.revealsLeftOut + om.complaints > 0) {
+    lines.push(`  omitted   ${om.commitsLeftOut} commit(s) left out of the seal (the tenant's right), ${om.revealsLeftOut} reveal(s) left out of the award` +
+      `${om.cheaperLeftOut > 0 ? `, ${om.cheaperLeftOut} of them cheaper than the winner` : ''}${om.complaints > 0 ? `; ${om.complaints} signed complaint(s)` : ''}`)
+  }
+  if (o.evidence.length > 0) lines.push(`  evidence  ${o.evidence.join(', ')}`)
+  if (o.final) lines.push(`  final     since ${new Date(o.finalUntil).toISOString()}`)
   if (o.lease !== undefined) lines.push(...leaseLines(o.lease).map((l) => '  ' + l))
   else if (o.outcome !== 'pending' || o.phase === 'expired') lines.push(...noLeaseLines(o).slice(1))
   else {
@@ -33,7 +41,7 @@ function orderDetail (o: OrderView): string[] {
 
 export const ordersCommand: Command = {
   name: 'orders',
-  summary: 'list the orders the running node knows: phase, bids (prices once revealed), outcome, or why providers did not bid',
+  summary: 'list the orders the running node knows: phase, bids (prices once revealed), what the tenant left out, outcome, or why providers did not bid',
   usage: 'skymesh orders [ORDER_ID] [--data DIR] [--json]',
   options: {},
   positionals: { name: 'ORDER_ID', min: 0, max: 1 },
@@ -57,7 +65,7 @@ export const ordersCommand: Command = {
       return 0
     }
     ctx.io.stdout(table([
-      ['ORDER', 'GROUP', 'TENANT', 'PHASE', 'BIDS', 'MAX/BLOCK', 'OUTCOME'],
+      ['ORDER', 'GROUP', 'TENANT', 'PHASE', 'BIDS', 'MAX/BLOCK', 'OMITTED', 'OUTCOME'],
       ...orders.map((o) => [
         o.orderId.slice(0, 16),
         o.group,
@@ -65,6 +73,7 @@ export const ordersCommand: Command = {
         o.phase,
         `${o.bids.filter((b) => b.price !== undefined).length}/${o.bids.length}${o.noBids.length > 0 ? ` (${o.noBids.length} declined)` : ''}`,
         `${o.maxPrice.amount} ${o.maxPrice.denom}`,
+        o.omissions.commitsLeftOut + o.omissions.revealsLeftOut === 0 ? '-' : `${o.omissions.commitsLeftOut}c/${o.omissions.revealsLeftOut}r${o.omissions.cheaperLeftOut > 0 ? ` (${o.omissions.cheaperLeftOut} cheaper)` : ''}`,
         o.lease !== undefined ? `lease ${o.lease.state}, ${shortId(o.lease.provider)} at ${o.lease.pricePerBlock}` : describeOutcome(o)
       ])
     ]))

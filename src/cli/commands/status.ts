@@ -18,6 +18,7 @@ export const statusCommand: Command = {
     const lines = [
       `node       ${s.peerId}`,
       `network    ${s.network} (skymesh ${s.version})`,
+      `params     ${Object.entries(s.networkParams).filter(([k]) => k !== 'name').map(([k, v]) => `${k}=${String(v)}`).join(' ')}`,
       `roles      ${s.roles.join(', ')}`,
       `uptime     ${duration(s.uptimeMs)} (pid ${s.pid})`,
       `api        ${s.api}`,

@@ -6,7 +6,8 @@ export type MeshSource = Pick<ApiSource, 'status' | 'peers' | 'providers' | 'gos
 export function fakeStatus (over: Partial<NodeStatus> = {}): NodeStatus {
   return {
     peerId: '12D3KooWKLSR2fra81fmxnJFjUzYHJUyMpioigzqJSmMJhf6yq7a',
-    network: 'skymesh-local',
+    network: 'skymesh-local-0123456789abcdef',
+    networkParams: { name: 'skymesh-local', protocolPrefix: 'skymesh', blockMs: 6000, maxClockSkewMs: 1000, maxBidsPerOrder: 64, awardWindowMs: 10_000, maxAwardWindowMs: 600_000, finalityMs: 60_000, maxOrderWindowMs: 86_400_000 },
     version: '0.1.0',
     roles: ['tenant'],
     multiaddrs: ['/ip4/127.0.0.1/tcp/4001/p2p/12D3KooWKLSR2fra81fmxnJFjUzYHJUyMpioigzqJSmMJhf6yq7a'],
@@ -45,7 +46,8 @@ export const fakeProvider: ProviderView = {
   addrs: ['/ip4/127.0.0.1/tcp/4002'],
   attributes: [{ key: 'region', value: 'eu-west' }],
   total: { cpu: 8000, memory: 1 << 30, storage: [], gpus: [] },
-  available: { cpu: 4000, memory: 1 << 29, storage: [], gpus: [] }
+  available: { cpu: 4000, memory: 1 << 29, storage: [], gpus: [] },
+  reputation: { sealed: 4, unrevealed: 1, equivocations: 0, complaints: 0 }
 }
 
 export const fakeGossip: GossipView = {
@@ -70,6 +72,7 @@ export function fakeSource (over: Partial<MeshSource> = {}): ApiSource {
     orders: () => [],
     order: () => undefined,
     leases: () => [],
+    tenants: () => [],
     deploy: async () => { throw new Error('not in this test') },
     closeLease: async () => { throw new Error('not in this test') },
     onOrderUpdate: () => () => {}

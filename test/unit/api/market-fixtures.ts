@@ -32,10 +32,15 @@ export function fakeOrder (over: Partial<OrderView> = {}): OrderView {
     maxPrice: { denom: 'uact', amount: '100000' },
     commitUntil: 1_700_000_003_000,
     revealUntil: 1_700_000_005_000,
+    awardUntil: 1_700_000_015_000,
+    finalUntil: 1_700_000_075_000,
+    final: false,
     bids: [{ provider: PROVIDER, commitId: 'ef'.repeat(32), sealed: true, price: '2.281589', revealId: '01'.repeat(32) }],
     outcome: 'leased',
     lease: fakeLease(),
     noBids: [{ provider: '12D3KooWKLSR2fra81fmxnJFjUzYHJUyMpioigzqJSmMJhf6yq7a', reasons: [{ code: 'CPU_SHORT', message: 'cpu short by 1 core' }] }],
+    omissions: { commitsLeftOut: 0, revealsLeftOut: 0, cheaperLeftOut: 0, complaints: 0 },
+    evidence: [],
     mine: true,
     ...over
   }

@@ -6,7 +6,7 @@ import {
   ApiError, ApiServer, connectToNode, defaultApiServerOptions, loadOrCreateApiToken,
   type ApiErrorBody, type ApiSource, type LeaseView, type OrderView
 } from '../../../src/api/index.js'
-import { MarketServiceError, parseMaxPrice } from '../../../src/node/market-service.js'
+import { MarketServiceError, parseMaxPrice } from '../../../src/node/market/index.js'
 import { writeRuntimeFile } from '../../../src/node/runtime-file.js'
 import { SdlError, parseSdl } from '../../../src/sdl/index.js'
 import { RuntimeError } from '../../../src/util/errors.js'

@@ -19,8 +19,9 @@ describe('config', () => {
   })
 
   it('overrides keys and keeps the rest', () => {
-    const cfg = parseConfigText('network:\n  id: devnet-7\n  commitWindowMs: 5000\nprovider:\n  attributes: {region: eu-west, tier: 3}\n', 'x')
-    expect(cfg.network.id).toBe('devnet-7')
+    const cfg = parseConfigText('network:\n  name: devnet-7\n  commitWindowMs: 5000\nprovider:\n  attributes: {region: eu-west, tier: 3}\n', 'x')
+    expect(cfg.network.name).toBe('devnet-7')
+    expect(cfg.network.id).toMatch(/^devnet-7-[0-9a-f]{16}$/)
     expect(cfg.network.commitWindowMs).toBe(5000)
     expect(cfg.network.blockMs).toBe(defaultConfig.network.blockMs)
     expect(cfg.provider.attributes).toEqual({ region: 'eu-west', tier: '3' })
@@ -57,10 +58,26 @@ describe('config', () => {
     await expect(loadNodeConfig(d.path)).rejects.toMatchObject({ code: 'CONFIG_BAD_VALUE', details: { key: 'node.logLevel' } })
   })
 
+  it('the network id commits to every consensus parameter and to nothing else', () => {
+    const id = (yaml: string): string => parseConfigText(yaml, 'x').network.id
+    const base = id('network:\n  name: n\n')
+    expect(id('network:\n  name: n\n')).toBe(base)
+    // each rule that changes a verdict changes the id: nodes that would disagree never meet
+    for (const line of ['maxClockSkewMs: 999', 'maxBidsPerOrder: 63', 'blockMs: 5000', 'awardWindowMs: 9000', 'maxAwardWindowMs: 500000', 'finalityMs: 30000', 'maxOrderWindowMs: 3600000', 'protocolPrefix: other']) {
+      expect(id(`network:\n  name: n\n  ${line}\n`), line).not.toBe(base)
+    }
+    // a tenant's default windows are not consensus rules: each order carries its own
+    expect(id('network:\n  name: n\n  commitWindowMs: 4000\n  revealWindowMs: 3000\n')).toBe(base)
+    // the id cannot be claimed, only derived
+    expect(configError(() => parseConfigText('network:\n  id: n-0000000000000000\n', 'x')).details.key).toBe('network.id')
+    expect(configError(() => parseConfigText(`network:\n  name: ${'a'.repeat(48)}\n`, 'x')).details.key).toBe('network.name')
+    expect(configError(() => parseConfigText('network:\n  awardWindowMs: 700000\n', 'x')).details.key).toBe('network.awardWindowMs')
+  })
+
   it('a bad config never mutates the defaults', () => {
     const before = structuredClone(defaultConfig)
-    configError(() => parseConfigText('network:\n  id: ok-net\n  blockMs: -1\n', 'x'))
-    parseConfigText('network:\n  id: other\n', 'x')
+    configError(() => parseConfigText('network:\n  name: ok-net\n  blockMs: -1\n', 'x'))
+    parseConfigText('network:\n  name: other\n', 'x')
     expect(defaultConfig).toEqual(before)
   })
 })

@@ -1,9 +1,16 @@
 import fc from 'fast-check'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { Auction, MarketError, awardUntil, buildAwardBody, OrderBook, commitmentOf, makeSealedBid, orderIdOfMessage, signReveal, tieBreakOf, type AuctionMessage, type Outcome } from '../../../src/market/index.js'
+import { Auction, MarketError, awardUntil, buildAwardBody, buildSealBody, OrderBook, commitmentOf, makeSealedBid, orderIdOfMessage, signReveal, tieBreakOf, type AuctionMessage, type Outcome } from '../../../src/market/index.js'
 import { compareBytes, toHex } from '../../../src/util/bytes.js'
 import { signMessage, type SignedMessage } from '../../../src/wire/index.js'
-import { honestAuction, orderBody, T0, testKey, testParams, type Scenario } from '../../helpers/market-scenario.js'
+import { honestAuction, orderBody, SEED, T0, testKey, testParams, type Scenario } from '../../helpers/market-scenario.js'
+
+type Commit = SignedMessage<'BidCommit'>
+type Reveal = SignedMessage<'BidReveal'>
+/** Seal commits as the wire carries them: envelopes sorted by message id. */
+const sealed = (cs: Commit[]): Uint8Array[] => [...cs].sort((a, b) => compareBytes(a.id, b.id)).map((c) => c.bytes)
+/** Award reveals as the wire carries them: envelopes sorted by the commit each opens. */
+const awarded = (rs: Reveal[]): Uint8Array[] => [...rs].sort((a, b) => compareBytes(a.body.commitId, b.body.commitId)).map((r) => r.bytes)
 
 function summary (o: Outcome | undefined): string {
   if (o === undefined) return 'none'
@@ -178,11 +185,14 @@ describe('auction rules (one adversarial test each)', () => {
     const again = makeSealedBid(s.providers[0]!, s.order, { denom: 'uact', amount: 10n }, T0 + 200)
     rule(() => a.add(again.commit), 'BID_EQUIVOCATION', 'REJECT')
     expect(a.equivocators()).toEqual([toHex(s.providers[0]!.publicKey)])
-    const { buildSealBody } = await import('../../../src/market/index.js')
-    const seal = buildSealBody(a, testParams, T0 + 3000)
-    expect(seal.commits.map(toHex)).not.toContain(toHex(s.commits[0]!.id))
-    expect(seal.commits.map(toHex)).not.toContain(toHex(again.commit.id))
+    const seal = buildSealBody(a, testParams, T0 + 3000, SEED)
+    expect(seal.commits.map(toHex)).not.toContain(toHex(s.commits[0]!.bytes))
+    expect(seal.commits.map(toHex)).not.toContain(toHex(again.commit.bytes))
     expect(seal.commits.length).toBe(2)
+    // the conflict is reported once, as evidence material
+    const conflicts = a.takeConflicts()
+    expect(conflicts.map((c) => c.type)).toEqual(['BidCommit'])
+    expect(a.takeConflicts()).toEqual([])
   })
 
   it('duplicates are idempotent', () => {
@@ -200,33 +210,28 @@ describe('auction rules (one adversarial test each)', () => {
     rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, createdAt: s.order.body.revealUntil + 1 })), 'SEAL_LATE', 'REJECT')
     rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [...sorted].reverse() })), 'SEAL_NOT_SORTED', 'REJECT')
     rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [sorted[0]!, sorted[0]!] })), 'SEAL_NOT_SORTED', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, seed: new Uint8Array(32) })), 'SEAL_BAD_SEED', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [new Uint8Array([1, 2, 3])] })), 'SEAL_BAD_COMMIT', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [s.reveals[0]!.bytes] })), 'SEAL_BAD_COMMIT', 'REJECT')
     const small = new Auction(a.orderIdHex, { ...testParams, maxBidsPerOrder: 2 })
     small.add(s.order)
     for (const c of s.commits) small.add(c)
     rule(() => small.add(s.seal), 'SEAL_TOO_MANY', 'REJECT')
   })
 
-  it('SEAL_DUPLICATE_PROVIDER and SEAL_COMMIT_LATE', async () => {
+  it('SEAL_DUPLICATE_PROVIDER, SEAL_COMMIT_LATE, SEAL_WRONG_ORDER: a seal carries its commits and is checked from them alone', async () => {
     const a = fresh('order')
     const p = s.providers[0]!
     const b1 = makeSealedBid(p, s.order, { denom: 'uact', amount: 5n }, T0 + 1)
     const b2 = makeSealedBid(p, s.order, { denom: 'uact', amount: 6n }, T0 + 2)
-    a.add(b1.commit)
-    try { a.add(b2.commit) } catch { /* equivocation, stored as evidence */ }
-    const ids = [b1.commit.id, b2.commit.id].sort(compareBytes)
-    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: ids })), 'SEAL_DUPLICATE_PROVIDER', 'REJECT')
-    // a seal naming a commit signed after the deadline: built by hand into a lenient auction
-    const lenient = new Auction(a.orderIdHex, { ...testParams, maxClockSkewMs: 100_000 })
-    lenient.add(s.order)
+    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: sealed([b1.commit, b2.commit]) })), 'SEAL_DUPLICATE_PROVIDER', 'REJECT')
+    // a commit signed after the deadline: no node ever saw it on its own, the seal carries it
     const late = makeSealedBid(await testKey(501), s.order, { denom: 'uact', amount: 5n }, s.order.body.commitUntil + 50_000)
-    lenient.add(late.commit)
-    const strict = new Auction(a.orderIdHex, testParams)
-    strict.add(s.order)
-    // the strict node never stored the late commit, so it asks for it...
-    rule(() => strict.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [late.commit.id] })), 'UNKNOWN_COMMIT', 'IGNORE')
-    // ...and when it learns the commit through a seal check, the seal is rejected
-    const { checkSeal } = await import('../../../src/market/index.js')
-    rule(() => checkSeal(s.order, signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [late.commit.id] }), new Map([[toHex(late.commit.id), late.commit]]), testParams), 'SEAL_COMMIT_LATE', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: sealed([late.commit]) })), 'SEAL_COMMIT_LATE', 'REJECT')
+    const other = await honestAuction([700n], { dseq: 78 })
+    rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: sealed([other.commits[0]!]) })), 'SEAL_WRONG_ORDER', 'REJECT')
+    // a node that saw none of the commits accepts an honest seal at once: nothing to fetch
+    expect(fresh('order').add(s.seal)).toBe('added')
   })
 
   it('SEAL_EQUIVOCATION voids the order', () => {
@@ -235,11 +240,11 @@ describe('auction rules (one adversarial test each)', () => {
     expect(a.outcome()).toEqual({ status: 'void', reason: 'SEAL_EQUIVOCATION' })
   })
 
-  it('NOT_SEALED_YET, REVEAL_NOT_SEALED, REVEAL_NOT_PROVIDER, REVEAL_MISMATCH, REVEAL_LATE, REVEAL_DUPLICATE', async () => {
+  it('NOT_SEALED_YET, REVEAL_NOT_SEALED, REVEAL_NOT_PROVIDER, REVEAL_MISMATCH, REVEAL_LATE, one reveal per commit', async () => {
     rule(() => fresh('commits').add(s.reveals[0]!), 'NOT_SEALED_YET', 'IGNORE')
     const a = fresh('order')
     for (const c of s.commits.slice(1)) a.add(c)
-    a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: s.seal.body.commits.filter((id) => toHex(id) !== toHex(s.commits[0]!.id)) }))
+    a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: sealed(s.commits.slice(1)) }))
     rule(() => a.add(s.reveals[0]!), 'REVEAL_NOT_SEALED', 'REJECT')
     const b = fresh('seal')
     const bid = s.bids[1]!
@@ -248,7 +253,8 @@ describe('auction rules (one adversarial test each)', () => {
     rule(() => b.add(signMessage(s.providers[1]!, 'BidReveal', { ...bid.reveal, salt: new Uint8Array(32), createdAt: T0 + 3600 })), 'REVEAL_MISMATCH', 'REJECT')
     rule(() => b.add(signMessage(s.providers[1]!, 'BidReveal', { ...bid.reveal, createdAt: s.order.body.revealUntil + testParams.maxClockSkewMs + 1 })), 'REVEAL_LATE', 'REJECT')
     b.add(s.reveals[1]!)
-    rule(() => b.add(signMessage(s.providers[1]!, 'BidReveal', { ...bid.reveal, createdAt: T0 + 3601 })), 'REVEAL_DUPLICATE', 'IGNORE')
+    // one reveal per commit: another valid opening (another createdAt) is the same bid
+    expect(b.add(signMessage(s.providers[1]!, 'BidReveal', { ...bid.reveal, createdAt: T0 + 3601 }))).toBe('duplicate')
     expect(toHex(commitmentOf(orderIdOfMessage(s.order), s.providers[1]!.publicKey, bid.price, bid.salt))).toBe(toHex(s.commits[1]!.body.commitment))
   })
 
@@ -267,20 +273,19 @@ describe('auction rules (one adversarial test each)', () => {
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, createdAt: awardUntil(s.order.body, testParams) + 1 })), 'AWARD_LATE', 'REJECT')
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, reveals: [...body.reveals].reverse() })), 'AWARD_NOT_SORTED', 'REJECT')
     // naming the 1200 bid instead of the 1000 one
-    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, winner: s.reveals[1]!.id })), 'AWARD_WRONG_WINNER', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, winner: s.commits[1]!.id })), 'AWARD_WRONG_WINNER', 'REJECT')
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, winner: new Uint8Array(0) })), 'AWARD_WRONG_WINNER', 'REJECT')
-    // leaving the cheapest reveal out changes what "lowest" means: allowed (the tenant only hurts itself), but the winner must follow
-    const without = body.reveals.filter((id) => toHex(id) !== toHex(s.reveals[0]!.id))
-    expect(a.add(signMessage(s.tenant, 'Award', { ...body, reveals: without, winner: s.reveals[1]!.id }))).toBe('added')
     // a reveal the tenant lists that does not open a sealed commit
     const other = await honestAuction([700n], { dseq: 77 })
-    const b = fresh('reveals')
-    const foreign = other.reveals[0]!
-    const lenient = new Map([[toHex(foreign.id), foreign]])
-    const { checkAward } = await import('../../../src/market/index.js')
-    const commits = new Map(s.commits.map((c) => [toHex(c.id), c]))
-    rule(() => checkAward(s.order, s.seal, commits, lenient, signMessage(s.tenant, 'Award', { ...body, reveals: [foreign.id], winner: foreign.id }), testParams), 'AWARD_REVEAL_INVALID', 'REJECT')
-    expect(b.outcome().status).toBe('pending')
+    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, reveals: awarded([other.reveals[0]!]), winner: other.commits[0]!.id })), 'AWARD_REVEAL_INVALID', 'REJECT')
+    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, reveals: [new Uint8Array([0xa0])] })), 'AWARD_REVEAL_INVALID', 'REJECT')
+    // two openings of one commit (another createdAt): listed twice is not sorted-unique
+    const twice = signMessage(s.providers[0]!, 'BidReveal', { ...s.bids[0]!.reveal, createdAt: T0 + 3999 })
+    rule(() => a.add(signMessage(s.tenant, 'Award', { ...body, reveals: [s.reveals[0]!.bytes, twice.bytes, ...awarded(s.reveals.slice(1))] })), 'AWARD_NOT_SORTED', 'REJECT')
+    // leaving the cheapest reveal out changes what "lowest" means: accepted, but visible as an omission
+    const without = awarded(s.reveals.slice(1))
+    expect(a.add(signMessage(s.tenant, 'Award', { ...body, reveals: without, winner: s.commits[1]!.id }))).toBe('added')
+    expect(a.omissions().cheaperLeftOut).toEqual([toHex(s.commits[0]!.id)])
   })
 
   it('AWARD_EQUIVOCATION voids the order', () => {
@@ -306,22 +311,15 @@ describe('auction rules (one adversarial test each)', () => {
     rule(() => a.add(signMessage(s.providers[1]!, 'LeaseClose', { net: s.order.body.net, createdAt: T0 + 7000, orderId: oid(), provider: s.providers[0]!.publicKey, reason: 'x' })), 'LEASE_NOT_PARTY', 'REJECT')
   })
 
-  it('TOO_MANY_BIDS: bidders per order are bounded (4 x maxBidsPerOrder), but a commit a seal names is kept', async () => {
+  it('ORDER_BIDDERS_FULL: bidders on their own per order are bounded (2 x maxBidsPerOrder); a seal carries its commits anyway', async () => {
     const small = new Auction(toHex(oid()), { ...testParams, maxBidsPerOrder: 1 })
     small.add(s.order)
-    for (const c of s.commits) small.add(c)
-    small.add(makeSealedBid(await testKey(776), s.order, { denom: 'uact', amount: 1n }, T0 + 5).commit)
-    expect(small.commitList().length).toBe(4)
-    const extra = makeSealedBid(await testKey(777), s.order, { denom: 'uact', amount: 1n }, T0 + 5)
-    rule(() => small.add(extra.commit), 'TOO_MANY_BIDS', 'IGNORE')
-    const seal = signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: [extra.commit.id] })
-    rule(() => small.add(seal), 'UNKNOWN_COMMIT', 'IGNORE')
-    const book = new OrderBook({ ...testParams, maxBidsPerOrder: 1 })
-    feed(book, [s.order, ...s.commits, makeSealedBid(await testKey(776), s.order, { denom: 'uact', amount: 1n }, T0 + 5).commit])
-    expect(book.get(toHex(oid()))?.commitList().length).toBe(4)
-    feed(book, [seal, extra.commit])
-    // the named commit came after the cap but the seal holds it: it is kept and the seal applies
-    expect(book.get(toHex(oid()))?.seal?.id).toEqual(seal.id)
+    small.add(s.commits[0]!)
+    small.add(s.commits[1]!)
+    rule(() => small.add(s.commits[2]!), 'ORDER_BIDDERS_FULL', 'IGNORE')
+    const seal = signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: sealed([s.commits[2]!]) })
+    expect(small.add(seal)).toBe('added')
+    expect(small.sealedCommits().map((c) => toHex(c.id))).toEqual([toHex(s.commits[2]!.id)])
   })
 })
 

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { describe, expect, it } from 'vitest'
 import { ManualClock } from '../../../src/util/clock.js'
-import { BidEngine, OrderBook, awardUntil, TenantEngine, commitmentOf, parsePricing, sdlGroupFromOrder, orderIdOfMessage, type NoBidReason } from '../../../src/market/index.js'
+import { BidEngine, OrderBook, awardUntil, TenantEngine, commitmentOf, parsePricing, sdlGroupFromOrder, orderIdOfMessage, sealCommits, type NoBidReason } from '../../../src/market/index.js'
 import { defaultPricing } from '../../../src/market/pricing.js'
 import { providerAttributes, type ProbeResult } from '../../../src/hardware/index.js'
 import { parseSdl, groupMaxPrice } from '../../../src/sdl/index.js'
@@ -15,7 +15,7 @@ const GPU_SDL = new URL('../../fixtures/sdl/corpus/Llama-3-8B__deploy.yaml', imp
 
 async function provider (n: number, probe: ProbeResult, clock: ManualClock, pricingYaml = '', region = 'us-west'): Promise<BidEngine> {
   const key = await testKey(n)
-  return new BidEngine({ pricing: parsePricing(pricingYaml), attributes: providerAttributes(probe, [{ key: 'region', value: region }], { ephemeralMount: '/', ramClass: true }), blockMs: 6000 }, { key, clock, probe: () => probe })
+  return new BidEngine({ pricing: parsePricing(pricingYaml), attributes: providerAttributes(probe, [{ key: 'region', value: region }], { ephemeralMount: '/', ramClass: true }), blockMs: 6000, params: testParams }, { key, clock, probe: () => probe })
 }
 
 async function tenantWithOrder (clock: ManualClock, book: OrderBook): Promise<{ tenant: TenantEngine, orders: Array<SignedMessage<'Order'>> }> {
@@ -114,7 +114,7 @@ describe('bid engine', () => {
     clock.set(order.body.commitUntil)
     const [seal] = tenant.tick()
     book.add(seal!)
-    expect(b.onSeal(seal as SignedMessage<'Seal'>)).toBeUndefined()
+    expect(b.onSeal(toHex(orderIdOfMessage(order)), sealCommits(seal as SignedMessage<'Seal'>).map((c) => c.id))).toBeUndefined()
     expect(b.holdIds()).toEqual([])
     expect(b.reasons(toHex(orderIdOfMessage(order)))?.[0]?.code).toBe('NOT_SEALED')
 
@@ -122,7 +122,7 @@ describe('bid engine', () => {
     const a2 = await provider(210, probe, clock, 'gpu: {h100: 1000, a100: 1000}\n')
     expect(a2.restore(order, da.bid.commit, { denom: 'uact', amount: da.price.amount + 1n })).toBe(false)
     expect(a2.restore(order, da.bid.commit, da.price)).toBe(true)
-    const reveal = a2.onSeal(seal as SignedMessage<'Seal'>)
+    const reveal = a2.onSeal(toHex(orderIdOfMessage(order)), sealCommits(seal as SignedMessage<'Seal'>).map((c) => c.id))
     expect(reveal).toBeDefined()
     book.add(reveal!)
     clock.set(order.body.revealUntil)
@@ -134,16 +134,26 @@ describe('bid engine', () => {
     expect(a2.holdIds()).toEqual([{ id: toHex(orderIdOfMessage(order)), kind: 'lease' }])
     // leases are not expired by time
     clock.advance(3_600_000)
-    expect(a2.expire(testParams)).toEqual([])
+    expect(a2.expire()).toEqual([])
 
-    // an unanswered commit is released after the award window
+    // a commit no seal answered is released right after the reveal deadline (a tenant that never
+    // seals cannot lock capacity until the award window ends)
     const c = await provider(212, probe, new ManualClock(T0))
     c.consider(order)
     expect(c.holdIds().length).toBe(1)
-    const cclock = new ManualClock(awardUntil(order.body, testParams) + 1)
-    const c2 = new BidEngine({ pricing: defaultPricing, attributes: [] }, { key: await testKey(212), clock: cclock, probe: () => probe })
+    const cclock = new ManualClock(order.body.revealUntil + testParams.maxClockSkewMs)
+    const c2 = new BidEngine({ pricing: defaultPricing, attributes: [], params: testParams }, { key: await testKey(212), clock: cclock, probe: () => probe })
     c2.restore(order, (c.consider(order) as { bid: { commit: SignedMessage<'BidCommit'> } }).bid.commit, c.storedBids()[0]!.price)
-    expect(c2.expire(testParams)).toEqual([toHex(orderIdOfMessage(order))])
+    expect(c2.expire()).toEqual([])
+    cclock.advance(1)
+    expect(c2.expire()).toEqual([toHex(orderIdOfMessage(order))])
+    // a sealed commit is held until the award deadline
+    const d2 = new BidEngine({ pricing: defaultPricing, attributes: [], params: testParams }, { key: await testKey(212), clock: cclock, probe: () => probe })
+    d2.restore(order, (c.consider(order) as { bid: { commit: SignedMessage<'BidCommit'> } }).bid.commit, c.storedBids()[0]!.price)
+    d2.onSeal(toHex(orderIdOfMessage(order)), [(c.consider(order) as { bid: { commit: SignedMessage<'BidCommit'> } }).bid.commit.id])
+    expect(d2.expire()).toEqual([])
+    cclock.set(awardUntil(order.body, testParams) + testParams.maxClockSkewMs + 1)
+    expect(d2.expire()).toEqual([toHex(orderIdOfMessage(order))])
   })
 })
 
@@ -165,7 +175,7 @@ describe('SDL to lease, in process', () => {
     clock.set(order.body.commitUntil)
     for (const m of tenant.tick()) book.add(m)
     const seal = book.get(toHex(orderIdOfMessage(order)))!.seal!
-    for (const p of providers) { const r = p.onSeal(seal); if (r !== undefined) book.add(r) }
+    for (const p of providers) { const r = p.onSeal(toHex(orderIdOfMessage(order)), sealCommits(seal).map((c) => c.id)); if (r !== undefined) book.add(r) }
     clock.set(order.body.revealUntil)
     for (const m of tenant.tick()) book.add(m)
     const o = book.outcome(toHex(orderIdOfMessage(order)))

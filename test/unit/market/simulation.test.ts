@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest'
 import type { NodeKey } from '../../../src/identity/index.js'
 import {
+  awardReveals,
   MarketError, OrderBook, buildAwardBody, buildSealBody, makeSealedBid, orderIdOfMessage, signReveal,
   type AuctionMessage, type Outcome, type SealedBid
 } from '../../../src/market/index.js'
 import { toHex } from '../../../src/util/bytes.js'
 import { signMessage } from '../../../src/wire/index.js'
-import { T0, orderBody, testKey, testParams } from '../../helpers/market-scenario.js'
+import { SEED, T0, orderBody, testKey, testParams } from '../../helpers/market-scenario.js'
 
 /** mulberry32: a tiny seeded PRNG so every simulated run can be replayed from its seed. */
 function prng (seed: number): () => number {
@@ -62,7 +63,7 @@ async function simulate (seed: number): Promise<{ outcomes: string[], winnerPric
       publish(to, to.bid.commit)
     }
     if (msg.type === 'Seal' && to.bid !== undefined && to.revealed !== true && now <= order.body.revealUntil &&
-      msg.body.commits.some((c) => toHex(c) === toHex(to.bid!.commit.id))) {
+      msg.body.commits.some((c) => toHex(c) === toHex(to.bid!.commit.bytes))) {
       to.revealed = true
       publish(to, signReveal(to.key, to.bid, now))
     }
@@ -75,7 +76,7 @@ async function simulate (seed: number): Promise<{ outcomes: string[], winnerPric
   schedule(T0, () => publish(tenant, order))
   schedule(order.body.commitUntil, () => {
     const a = tenant.book.get(orderKey)
-    if (a !== undefined) publish(tenant, signMessage(tenantKey, 'Seal', buildSealBody(a, testParams, now)))
+    if (a !== undefined) publish(tenant, signMessage(tenantKey, 'Seal', buildSealBody(a, testParams, now, SEED)))
   })
   schedule(order.body.revealUntil, () => {
     const a = tenant.book.get(orderKey)
@@ -91,7 +92,7 @@ async function simulate (seed: number): Promise<{ outcomes: string[], winnerPric
   const outcomes = nodes.map((n) => outcomeKey(n.book.outcome(orderKey)))
   const o = tenant.book.outcome(orderKey)
   const award = tenant.book.get(orderKey)?.award
-  const listed = (award?.body.reveals ?? []).map((id) => tenant.book.get(orderKey)?.revealList().find((r) => toHex(r.id) === toHex(id))?.body.price.amount as bigint)
+  const listed = award === undefined ? [] : awardReveals(award).map((r) => r.body.price.amount)
   const eligible = listed.filter((p) => p <= order.body.maxPrice.amount)
   return {
     outcomes,

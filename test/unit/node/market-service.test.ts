@@ -4,7 +4,7 @@ import { writeFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { sha256 } from '../../../src/identity/index.js'
 import { PricingError, orderIdOfMessage, parsePricing, priceGroup, wireToDecimal } from '../../../src/market/index.js'
-import { MarketServiceError, defaultManifestLimits, defaultSyncLimits, parseMaxPrice } from '../../../src/node/market-service.js'
+import { MarketServiceError, defaultManifestOptions, defaultSyncOptions, parseMaxPrice } from '../../../src/node/market/index.js'
 import { SkymeshNode } from '../../../src/node/runtime.js'
 import type { LeaseView, OrderView } from '../../../src/node/views.js'
 import { RequestError, request, serve } from '../../../src/p2p/request-response.js'
@@ -13,7 +13,7 @@ import { fromHex, toHex, utf8 } from '../../../src/util/bytes.js'
 import { ManualClock } from '../../../src/util/clock.js'
 import { silentLogger } from '../../../src/util/logger.js'
 import { decodeEnvelope, encodeCanonical } from '../../../src/wire/index.js'
-import { MarketNodes, REDIS_SDL, tcpAddr, waitForMarketMesh, type MarketNetwork } from '../../helpers/market-nodes.js'
+import { MarketNodes, REDIS_SDL, networkIdOfTest, tcpAddr, waitForMarketMesh, type MarketNetwork } from '../../helpers/market-nodes.js'
 import { waitFor } from '../../helpers/mesh.js'
 import { probeOf } from '../hardware/helpers.js'
 import { testMeshNode } from '../p2p/helpers.js'
@@ -27,8 +27,9 @@ import { testMeshNode } from '../p2p/helpers.js'
 const NET: MarketNetwork = { id: 'skymesh-unit-market', commitWindowMs: 1500, revealWindowMs: 1200, maxClockSkewMs: 400 }
 const CHEAP_PRICING = 'unit: usd-per-month\ncpu: 1.00\n'
 const MID_PRICING = 'unit: usd-per-month\ncpu: 2.00\n'
-const SYNC = `/skymesh/${NET.id}/sync/1.0.0`
-const MANIFEST = `/skymesh/${NET.id}/manifest/1.0.0`
+const NET_ID = networkIdOfTest(NET)
+const SYNC = `/skymesh/${NET_ID}/sync/1.0.0`
+const MANIFEST = `/skymesh/${NET_ID}/manifest/1.0.0`
 /** The redis SDL, placed only on providers with region=eu-west. */
 const EU_SDL = REDIS_SDL.replace('    dcloud:\n      pricing:', '    dcloud:\n      attributes:\n        region: eu-west\n      pricing:')
 
@@ -156,7 +157,7 @@ describe('an auction over the mesh', () => {
 
 describe('the sync protocol (server side)', () => {
   const ask = async (from: SkymeshNode, to: SkymeshNode, req: Uint8Array): Promise<Uint8Array[]> =>
-    await request(from.libp2p, peerIdFromString(to.key.accountId), SYNC, req, defaultSyncLimits)
+    await request(from.libp2p, peerIdFromString(to.key.accountId), SYNC, req, defaultSyncOptions)
 
   it('answers an order id with every message of that order, oldest first', async () => {
     const items = await ask(mid, tenant, encodeCanonical({ orderId: fromHex(firstOrder) }))
@@ -190,7 +191,7 @@ describe('the sync protocol (server side)', () => {
   })
 
   it('a request over maxRequestBytes is not read: the stream is reset, where a small malformed one is answered empty', async () => {
-    const big = encodeCanonical({ orderId: new Uint8Array(defaultSyncLimits.maxRequestBytes) })
+    const big = encodeCanonical({ orderId: new Uint8Array(defaultSyncOptions.maxRequestBytes) })
     const err = await ask(mid, tenant, big).then(() => undefined, (e: unknown) => e)
     expect(err).toBeInstanceOf(RequestError)
     expect((err as RequestError).code).toBe('REQUEST_FAILED')
@@ -203,7 +204,7 @@ describe('a sync answer out of arrival order (a server that stored them in one m
   let types: string[]
 
   beforeAll(async () => {
-    inOrder = await request(mid.libp2p, peerIdFromString(tenant.key.accountId), SYNC, encodeCanonical({ orderId: fromHex(firstOrder) }), defaultSyncLimits)
+    inOrder = await request(mid.libp2p, peerIdFromString(tenant.key.accountId), SYNC, encodeCanonical({ orderId: fromHex(firstOrder) }), defaultSyncOptions)
     types = inOrder.map((b) => decodeEnvelope(b).type)
     expect(types.filter((t) => t === 'LeaseAccept' || t === 'Award' || t === 'NoBid' || t === 'Order')).toHaveLength(4)
   })
@@ -221,9 +222,9 @@ describe('a sync answer out of arrival order (a server that stored them in one m
    * protocol, whatever it is asked: the node's since-sync on identify ingests exactly that.
    */
   async function syncedFrom (served: Uint8Array[]): Promise<SkymeshNode> {
-    const peer = await testMeshNode({ network: { protocolPrefix: 'skymesh', networkId: NET.id } })
+    const peer = await testMeshNode({ network: { protocolPrefix: 'skymesh', networkId: NET_ID } })
     nodes.onClose(async () => { await peer.libp2p.stop() })
-    await serve(peer.libp2p, SYNC, () => served, defaultSyncLimits)
+    await serve(peer.libp2p, SYNC, () => served, defaultSyncOptions)
     const n = (await nodes.start({ roles: ['tenant'], bootstrap: [peer.addr] })).node
     await waitFor('the award arrived through sync', () => n.order(firstOrder)?.outcome === 'leased', 10_000, 50)
     return n
@@ -261,7 +262,7 @@ describe('the manifest protocol (provider side)', () => {
   let orderId: string
   let manifest: Uint8Array
   const deliver = async (from: SkymeshNode, to: SkymeshNode, req: Uint8Array): Promise<Uint8Array[]> =>
-    await request(from.libp2p, peerIdFromString(to.key.accountId), MANIFEST, req, defaultManifestLimits)
+    await request(from.libp2p, peerIdFromString(to.key.accountId), MANIFEST, req, defaultManifestOptions)
 
   beforeAll(async () => {
     // An order placed through the tenant engine directly: no deployment is stored, so the

@@ -111,7 +111,7 @@ describe('wire codec', () => {
 
   it('enforces size caps on envelopes and on lists', () => {
     expectWireError(() => decodeEnvelope(new Uint8Array(WIRE_LIMITS.maxEnvelopeBytes + 1)), 'TOO_LARGE')
-    const tooMany = { net: 'n', createdAt: 1, orderId: new Uint8Array(32), commits: Array.from({ length: WIRE_LIMITS.maxBidsPerOrder + 1 }, () => new Uint8Array(32)) }
+    const tooMany = { net: 'n', createdAt: 1, orderId: new Uint8Array(32), seed: new Uint8Array(32), commits: Array.from({ length: WIRE_LIMITS.maxBidsPerOrder + 1 }, () => new Uint8Array(32)) }
     expectWireError(() => encodeBody('Seal', tooMany), 'BAD_FIELD')
     // a per-type cap: a BidCommit envelope padded past 1 KiB
     const padded = cborEncode({ type: 'BidCommit', body: new Uint8Array(2000), signer: key.publicKey, sig: new Uint8Array(64) })

@@ -1,0 +1,6 @@
+export { MarketService, MarketServiceError, parseMaxPrice, defaultMarketServiceOptions, type MarketServiceOptions, type MarketServiceModules, type MarketServiceErrorCode } from './service.js'
+export { OrderSync, defaultSyncOptions, decodeSyncRequest, type SyncOptions } from './sync.js'
+export { ManifestExchange, defaultManifestOptions, type ManifestOptions } from './manifest.js'
+export { NoBidBook, defaultNoBidOptions, type NoBidOptions } from './no-bids.js'
+export { Reputation } from './reputation.js'
+export { orderViewOf, leaseViewOf } from './views.js'
