@@ -47,7 +47,7 @@ export async function loadNodeConfig (dataDir: string): Promise<SkymeshConfig> {
 export const INITIAL_CONFIG_TEXT = `# skymesh node configuration. Every key is optional; the embedded defaults are listed in
 # config/default.yaml of the skymesh sources. Unknown keys are errors.
 network:
-  id: skymesh-local
+  name: skymesh-local
 node:
   roles: [tenant]
 `

@@ -95,8 +95,13 @@ export function mergeConfig (base: SkymeshConfig, partial: unknown, source = 'co
     if (values === null) continue
     if (typeof values !== 'object' || Array.isArray(values)) fail(section, 'a map', values)
     for (const [k, v] of Object.entries(values as Record<string, unknown>)) {
-      // [config] the id is derived from the parameters: a node cannot claim one it does not follow
-      if (section === 'network' && k === 'id') throw new ConfigError('CONFIG_UNKNOWN_KEY', 'network.id: the network id is derived from its parameters; set network.name instead', { details: { key: 'network.id' } })
+      // The id is derived from the parameters, so a node cannot claim one it does not follow.
+      // `network.id` is the spelling of the name before ids were derived: read as the name.
+      if (section === 'network' && k === 'id') {
+        if ('name' in (values as Record<string, unknown>)) throw new ConfigError('CONFIG_BAD_VALUE', 'network.id and network.name both given: the id is derived from the name and the parameters; keep network.name', { details: { key: 'network.id' } })
+        ;(out.network as Record<string, unknown>).name = (rules.name as Rule)(v, 'network.id')
+        continue
+      }
       const rule = rules[k]
       if (rule === undefined) throw new ConfigError('CONFIG_UNKNOWN_KEY', `${section}.${k}: unknown key (known: ${Object.keys(rules).join(', ')})`, { details: { key: `${section}.${k}` } })
       ;(out[section] as Record<string, unknown>)[k] = rule(v, `${section}.${k}`)

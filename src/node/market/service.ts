@@ -125,7 +125,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       store: modules.store,
       clock: modules.clock,
       logger: modules.logger,
-      ingest: (b) => { this.ingestBytes(b) },
+      ingest: (items) => { this.ingestBatch(items) },
       isOpen: (id) => this.book.get(id)?.isFinal(this.modules.clock.now()) === false
     })
     this.manifest = new ManifestExchange(this.proto('manifest'), this.opts.manifest, {
@@ -253,13 +253,32 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
 
   /** Messages from a sync response or a manifest reply: decoded, checked, ingested. */
   private ingestBytes (bytes: Uint8Array): void {
-    try {
-      const msg = decodeEnvelope(bytes)
-      if (!(MARKET_TYPES as readonly string[]).includes(msg.type)) return
-      checkContext(msg, { networkId: this.opts.network.id, now: this.modules.clock.now(), maxClockSkewMs: this.opts.network.maxClockSkewMs })
-      this.ingest(msg as MarketMessage, 'sync')
-    } catch (err) {
-      if (!isSkymeshError(err)) this.modules.logger.warn('sync ingest failed', { error: errorMessage(err) })
+    this.ingestBatch([bytes])
+  }
+
+  /**
+   * A batch (a sync response): orders first, whatever order the server sent, so that no-bid
+   * reasons and the rest find their order; parked messages are retried as context arrives.
+   */
+  private ingestBatch (items: Uint8Array[]): void {
+    const msgs: MarketMessage[] = []
+    for (const bytes of items) {
+      try {
+        const msg = decodeEnvelope(bytes)
+        if (!(MARKET_TYPES as readonly string[]).includes(msg.type)) continue
+        checkContext(msg, { networkId: this.opts.network.id, now: this.modules.clock.now(), maxClockSkewMs: this.opts.network.maxClockSkewMs })
+        msgs.push(msg as MarketMessage)
+      } catch (err) {
+        if (!isSkymeshError(err)) this.modules.logger.warn('sync ingest failed', { error: errorMessage(err) })
+      }
+    }
+    const rank = (m: MarketMessage): number => (m.type === 'Order' ? 0 : m.type === 'NoBid' ? 2 : 1)
+    for (const m of msgs.sort((a, b) => rank(a) - rank(b))) {
+      try {
+        this.ingest(m, 'sync')
+      } catch (err) {
+        if (!isSkymeshError(err)) this.modules.logger.warn('sync ingest failed', { error: errorMessage(err) })
+      }
     }
   }
 

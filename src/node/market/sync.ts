@@ -47,8 +47,8 @@ export interface SyncModules {
   store: Store
   clock: Clock
   logger: Logger
-  /** a message from a response: decoded, checked and ingested by the market */
-  ingest: (bytes: Uint8Array) => void
+  /** the messages of a response: decoded, checked and ingested by the market */
+  ingest: (items: Uint8Array[]) => void
   /** orders still open (not final): the only ones a `since` request is answered with */
   isOpen: (orderId: string) => boolean
 }
@@ -132,8 +132,7 @@ export class OrderSync {
   private async from (peer: PeerId, req: Uint8Array, signal?: AbortSignal): Promise<number> {
     try {
       const items = await request(this.modules.libp2p, peer, this.protocol, req, this.opts, signal)
-      // the server sends each order's messages in arrival order; parked ones are retried
-      for (const b of items) this.modules.ingest(b)
+      this.modules.ingest(items)
       return items.length
     } catch (err) {
       if (!(err instanceof RequestError)) this.modules.logger.debug('sync failed', { peer: peer.toString(), error: errorMessage(err) })

@@ -180,9 +180,9 @@ describe('skymesh orders', () => {
     const r = await cli(['orders', '--data', tenantDir])
     expect(r.code).toBe(0)
     const [header, ...rows] = r.out.trimEnd().split('\n')
-    expect(header?.split(/\s{2,}/)).toEqual(['ORDER', 'GROUP', 'TENANT', 'PHASE', 'BIDS', 'MAX/BLOCK', 'OUTCOME'])
+    expect(header?.split(/\s{2,}/)).toEqual(['ORDER', 'GROUP', 'TENANT', 'PHASE', 'BIDS', 'MAX/BLOCK', 'OMITTED', 'OUTCOME'])
     const row = rows.find((l) => l.startsWith(firstLease.orderId.slice(0, 16)))
-    expect(row?.split(/\s{2,}/)).toEqual([firstLease.orderId.slice(0, 16), 'dcloud', 'this node', 'awarded', '1/1', '100000 uact', `lease active, ${shortId(provider.key.accountId)} at ${firstLease.pricePerBlock}`])
+    expect(row?.split(/\s{2,}/)).toEqual([firstLease.orderId.slice(0, 16), 'dcloud', 'this node', 'awarded', '1/1', '100000 uact', '-', `lease active, ${shortId(provider.key.accountId)} at ${firstLease.pricePerBlock}`])
     // the order nobody bid on explains why below the table
     expect(r.out).toContain(`${shortId(provider.key.accountId)} did not bid:`)
     expect(r.out).toContain('[PRICE_ABOVE_MAX]')

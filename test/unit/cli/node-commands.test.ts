@@ -6,6 +6,7 @@ import { ApiServer, defaultApiServerOptions, loadOrCreateApiToken } from '../../
 import { runCli } from '../../../src/cli/main.js'
 import { readRuntimeFile } from '../../../src/node/runtime-file.js'
 import { SkymeshNode } from '../../../src/node/runtime.js'
+import { defaultConfig } from '../../../src/config/index.js'
 import { silentLogger } from '../../../src/util/logger.js'
 import { captureContext, tempDir } from '../../helpers/io.js'
 import { waitFor } from '../../helpers/mesh.js'
@@ -73,7 +74,8 @@ describe('skymesh status', () => {
     const s = r.json() as NodeStatus
     expect(s).toMatchObject({
       peerId: relay.node.key.accountId,
-      network: 'skymesh-local',
+      network: defaultConfig.network.id,
+      networkParams: { name: 'skymesh-local', maxBidsPerOrder: 64 },
       roles: ['relay'],
       api: relay.api.url,
       pid: process.pid,
@@ -84,7 +86,7 @@ describe('skymesh status', () => {
     })
     expect(s.dht.mode).toBe('server')
     expect(s.multiaddrs).toEqual(relay.node.multiaddrs())
-    expect(Object.keys(s.mesh).sort()).toEqual(['auction', 'bids', 'leases', 'orders', 'providers'].map((t) => `/skymesh/skymesh-local/1/${t}`))
+    expect(Object.keys(s.mesh).sort()).toEqual(['auction', 'bids', 'leases', 'orders', 'providers'].map((t) => `/skymesh/${defaultConfig.network.id}/2/${t}`))
     expect(r.out.trim().split('\n')).toHaveLength(1)
   })
 
@@ -133,7 +135,7 @@ describe('skymesh peers', () => {
     const p = peers[0] as PeerView
     expect(p).toMatchObject({ peerId: provider.node.key.accountId, via: 'direct', roles: ['provider'] })
     expect(p.agent).toMatch(/^skymesh\/\S+ \(provider\)$/)
-    expect(p.protocols).toContain('/skymesh/skymesh-local/kad/1.0.0')
+    expect(p.protocols).toContain(`/skymesh/${defaultConfig.network.id}/kad/2.0.0`)
     expect(p.addrs[0]).toMatch(/^\/ip4\/127\.0\.0\.1\/tcp\/\d+/)
   })
 
@@ -188,16 +190,18 @@ describe('skymesh providers', () => {
     const r = await cli('providers', '--data', relay.dataDir)
     expect(r.code).toBe(0)
     const [header, row, ...rest] = r.out.trimEnd().split('\n')
-    expect(header?.split(/\s{2,}/)).toEqual(['PROVIDER', 'CPU', 'MEMORY', 'GPUS', 'ANNOUNCED', 'FROM', 'ADDRESS'])
+    expect(header?.split(/\s{2,}/)).toEqual(['PROVIDER', 'CPU', 'MEMORY', 'GPUS', 'UNREVEALED', 'ANNOUNCED', 'FROM', 'ADDRESS'])
     expect(rest).toEqual([])
     const cells = row?.split(/\s{2,}/) ?? []
     expect(cells[0]).toBe(provider.node.key.accountId)
     expect(cells[1]).toBe('64.0/64.0')
     expect(cells[2]).toBe('512.0 GiB/512.0 GiB')
     expect(cells[3]).toBe('8x nvidia h100 80Gi')
-    expect(cells[4]).toMatch(/^\d+ (ms|s|min) ago$/)
-    expect(['gossip', 'dht']).toContain(cells[5])
-    expect(cells[6]).toBe(provider.node.multiaddrs()[0])
+    // sealed commits never revealed / sealed, counted in final orders
+    expect(cells[4]).toBe('0/0')
+    expect(cells[5]).toMatch(/^\d+ (ms|s|min) ago$/)
+    expect(['gossip', 'dht']).toContain(cells[6])
+    expect(cells[7]).toBe(provider.node.multiaddrs()[0])
   })
 
   it('a node that knows no provider says so', async () => {

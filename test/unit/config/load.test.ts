@@ -68,8 +68,9 @@ describe('config', () => {
     }
     // a tenant's default windows are not consensus rules: each order carries its own
     expect(id('network:\n  name: n\n  commitWindowMs: 4000\n  revealWindowMs: 3000\n')).toBe(base)
-    // the id cannot be claimed, only derived
-    expect(configError(() => parseConfigText('network:\n  id: n-0000000000000000\n', 'x')).details.key).toBe('network.id')
+    // the id cannot be claimed, only derived: network.id (the old spelling of the name) is read as the name
+    expect(id('network:\n  id: n\n')).toBe(base)
+    expect(configError(() => parseConfigText('network:\n  id: n\n  name: n\n', 'x')).details.key).toBe('network.id')
     expect(configError(() => parseConfigText(`network:\n  name: ${'a'.repeat(48)}\n`, 'x')).details.key).toBe('network.name')
     expect(configError(() => parseConfigText('network:\n  awardWindowMs: 700000\n', 'x')).details.key).toBe('network.awardWindowMs')
   })

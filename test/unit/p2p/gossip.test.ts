@@ -149,7 +149,7 @@ describe('GossipService.validate (no libp2p)', () => {
 
   it('topic names are namespaced by prefix, network id and protocol version', () => {
     const g = fresh()
-    expect(g.topic(Topic.providers)).toBe(`/skymesh/${TEST_NET.networkId}/1/providers`)
+    expect(g.topic(Topic.providers)).toBe(`/skymesh/${TEST_NET.networkId}/2/providers`)
     expect(g.topic(Topic.orders)).toBe(topicName('skymesh', TEST_NET.networkId, Topic.orders))
   })
 })

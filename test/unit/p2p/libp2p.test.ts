@@ -57,7 +57,7 @@ describe('createMeshNode', () => {
     const server = await node()
     const client = await node({ dhtServer: false })
     const protocols = server.libp2p.getProtocols()
-    expect(kadProtocol(TEST_NET)).toBe(`/skymesh/${TEST_NET.networkId}/kad/1.0.0`)
+    expect(kadProtocol(TEST_NET)).toBe(`/skymesh/${TEST_NET.networkId}/kad/2.0.0`)
     expect(protocols).toContain(kadProtocol(TEST_NET))
     expect(protocols).not.toContain('/ipfs/kad/1.0.0')
     expect(protocols).toContain('/meshsub/1.1.0')

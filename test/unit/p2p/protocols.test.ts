@@ -9,16 +9,17 @@ const utf8 = (s: string): Uint8Array => new TextEncoder().encode(s)
 
 describe('names on the network are namespaced by prefix and network id', () => {
   it('the kad-dht protocol is private to the network', () => {
-    expect(kadProtocol(local)).toBe('/skymesh/skymesh-local/kad/1.0.0')
-    expect(kadProtocol(dev)).toBe('/skymesh/devnet-2/kad/1.0.0')
-    expect(kadProtocol({ protocolPrefix: 'test', networkId: 'n' })).toBe('/test/n/kad/1.0.0')
+    expect(kadProtocol(local)).toBe('/skymesh/skymesh-local/kad/2.0.0')
+    expect(kadProtocol(dev)).toBe('/skymesh/devnet-2/kad/2.0.0')
+    expect(kadProtocol({ protocolPrefix: 'test', networkId: 'n' })).toBe('/test/n/kad/2.0.0')
   })
 
   it('topics are /<prefix>/<net>/<version>/<topic> and parse back only for the same network and version', () => {
     expect(topicName('skymesh', 'skymesh-local', Topic.providers)).toBe(`/skymesh/skymesh-local/${PROTOCOL_VERSION}/providers`)
     for (const t of Object.values(Topic)) expect(parseTopic('skymesh', 'skymesh-local', topicName('skymesh', 'skymesh-local', t))).toBe(t)
     expect(parseTopic('skymesh', 'devnet-2', topicName('skymesh', 'skymesh-local', Topic.orders))).toBeUndefined()
-    expect(parseTopic('skymesh', 'skymesh-local', '/skymesh/skymesh-local/2/orders')).toBeUndefined()
+    // another protocol version never parses
+    expect(parseTopic('skymesh', 'skymesh-local', '/skymesh/skymesh-local/1/orders')).toBeUndefined()
     expect(parseTopic('skymesh', 'skymesh-local', '/skymesh/skymesh-local/1/chat')).toBeUndefined()
   })
 
