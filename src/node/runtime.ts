@@ -47,6 +47,24 @@ export interface SkymeshNodeModules {
   probe: () => Promise<ProbeResult>
 }
 
+/** The command line's overrides over the loaded config (flags win over config.yaml). */
+function withCommandLine (loaded: SkymeshConfig, opts: SkymeshNodeOptions): SkymeshConfig {
+  return {
+    ...loaded,
+    node: {
+      ...loaded.node,
+      ...(opts.listen !== undefined && opts.listen.length > 0 ? { listen: opts.listen } : {}),
+      ...(opts.bootstrap !== undefined && opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
+      ...(opts.roles !== undefined && opts.roles.length > 0 ? { roles: opts.roles } : {})
+    },
+    provider: {
+      ...loaded.provider,
+      ...(opts.pricing !== undefined ? { pricing: opts.pricing } : {}),
+      attributes: { ...loaded.provider.attributes, ...(opts.attributes ?? {}) }
+    }
+  }
+}
+
 /**
  * Composition root of a node: config, key, libp2p, gossip (with the providers topic's
  * validator), provider directory, DHT records, bootstrap keeper, discovery and, for providers,
@@ -78,21 +96,7 @@ export class SkymeshNode {
   }
 
   static async init (opts: SkymeshNodeOptions, modules: Partial<SkymeshNodeModules> = {}): Promise<SkymeshNode> {
-    const loaded = await loadNodeConfig(opts.dataDir)
-    const config: SkymeshConfig = {
-      ...loaded,
-      node: {
-        ...loaded.node,
-        ...(opts.listen !== undefined && opts.listen.length > 0 ? { listen: opts.listen } : {}),
-        ...(opts.bootstrap !== undefined && opts.bootstrap.length > 0 ? { bootstrap: opts.bootstrap } : {}),
-        ...(opts.roles !== undefined && opts.roles.length > 0 ? { roles: opts.roles } : {})
-      },
-      provider: {
-        ...loaded.provider,
-        ...(opts.pricing !== undefined ? { pricing: opts.pricing } : {}),
-        attributes: { ...loaded.provider.attributes, ...(opts.attributes ?? {}) }
-      }
-    }
+    const config = withCommandLine(await loadNodeConfig(opts.dataDir), opts)
     // The pricing file is the user's input too: a bad one stops the start with its key named.
     const pricing = config.node.roles.includes('provider') ? await loadPricing(config.provider.pricing, opts.dataDir) : undefined
     // Bad bootstrap addresses are the user's input: report them before anything starts.
@@ -135,34 +139,59 @@ export class SkymeshNode {
     return node
   }
 
+  /**
+   * Start every part in dependency order: the market (store rebuilt before any gossip arrives),
+   * libp2p and gossip, the bootstrap keeper, discovery, the provider's announces, then the
+   * events that connect them. Each step registers its own teardown.
+   */
   private async start (): Promise<void> {
-    const { libp2p, gossip, config, modules } = this
-    const log = modules.logger
-
-    gossip.registerValidator('ProviderAnnounce', (msg) => {
+    const { config, modules } = this
+    this.gossip.registerValidator('ProviderAnnounce', (msg) => {
       validateProviderAnnounce(msg, this.directory.latestSeq(accountIdOf(msg.signer)))
     })
-    gossip.onMessage('ProviderAnnounce', (msg, ctx) => { this.directory.upsert(msg, ctx.local ? 'self' : 'gossip') })
-
-    const isProvider = config.node.roles.includes('provider')
+    this.gossip.onMessage('ProviderAnnounce', (msg, ctx) => { this.directory.upsert(msg, ctx.local ? 'self' : 'gossip') })
     // A provider with no inventory cannot bid: the first probe fails the start.
-    if (isProvider) this.latestProbe = await modules.probe()
-    const operatorAttributes = Object.entries(config.provider.attributes).map(([k, v]) => ({ key: k, value: v }))
-    const reserved = { cpuMillicores: config.provider.reserved.cpu, memoryBytes: config.provider.reserved.memory, storageBytes: config.provider.reserved.storage }
+    if (config.node.roles.includes('provider')) this.latestProbe = await modules.probe()
+    const bidEngine = this.makeBidEngine()
+    const market = await this.startMarket(bidEngine)
+    await this.libp2p.start()
+    this.cleanups.push(async () => { await this.libp2p.stop() })
+    this.gossip.start()
+    this.cleanups.push(() => { this.gossip.stop() })
+    this.startKeeper()
+    const discovery = this.startDiscovery()
+    if (bidEngine !== undefined) await this.startAnnounces(bidEngine)
+    this.connectEvents(market, discovery, bidEngine)
+    modules.logger.info('node started', { peerId: this.key.accountId, roles: config.node.roles, network: config.network.id })
+  }
 
-    // Market: the store is opened and every auction rebuilt before any gossip arrives.
+  private operatorAttributes (): Array<{ key: string, value: string }> {
+    return Object.entries(this.config.provider.attributes).map(([k, v]) => ({ key: k, value: v }))
+  }
+
+  private reserved (): { cpuMillicores: number, memoryBytes: number, storageBytes: number } {
+    const r = this.config.provider.reserved
+    return { cpuMillicores: r.cpu, memoryBytes: r.memory, storageBytes: r.storage }
+  }
+
+  private makeBidEngine (): BidEngine | undefined {
+    const { config, modules } = this
+    if (!config.node.roles.includes('provider')) return undefined
+    return new BidEngine({
+      pricing: this.pricing ?? defaultPricing,
+      blockMs: config.network.blockMs,
+      attributes: providerAttributes(this.latestProbe as ProbeResult, this.operatorAttributes()),
+      reserved: this.reserved(),
+      params: auctionParamsFrom(config.network),
+      maxHoldMs: config.provider.maxHoldMs
+    }, { key: this.key, clock: modules.clock, probe: () => this.latestProbe as ProbeResult })
+  }
+
+  /** The store is opened and every auction rebuilt before any gossip arrives. */
+  private async startMarket (bidEngine: BidEngine | undefined): Promise<MarketService> {
+    const { config, modules } = this
     const store = Store.open(join(this.dataDir, STORE_FILE_NAME))
     this.cleanups.push(() => { store.close() })
-    const bidEngine = isProvider
-      ? new BidEngine({
-        pricing: this.pricing ?? defaultPricing,
-        blockMs: config.network.blockMs,
-        attributes: providerAttributes(this.latestProbe as ProbeResult, operatorAttributes),
-        reserved,
-        params: auctionParamsFrom(config.network),
-        maxHoldMs: config.provider.maxHoldMs
-      }, { key: this.key, clock: modules.clock, probe: () => this.latestProbe as ProbeResult })
-      : undefined
     const market = new MarketService({
       network: config.network,
       params: auctionParamsFrom(config.network),
@@ -171,34 +200,37 @@ export class SkymeshNode {
       excludeMinSealed: config.tenant.excludeMinSealed,
       excludeUnrevealedPercent: config.tenant.excludeUnrevealedPercent
     }, {
-      libp2p,
-      gossip,
+      libp2p: this.libp2p,
+      gossip: this.gossip,
       store,
       key: this.key,
       clock: modules.clock,
-      logger: log.child({ module: 'market' }),
+      logger: modules.logger.child({ module: 'market' }),
       ...(bidEngine !== undefined ? { bidEngine } : {}),
       providerAddrs: (id) => this.directory.get(id)?.msg.body.addrs ?? []
     })
     this.market = market
     await market.start()
     this.cleanups.push(async () => { await market.stop() })
+    return market
+  }
 
-    await libp2p.start()
-    this.cleanups.push(async () => { await libp2p.stop() })
-    gossip.start()
-    this.cleanups.push(() => { gossip.stop() })
-
+  private startKeeper (): void {
+    const { config, modules } = this
     const keeper = new ConnectionKeeper({
       bootstrap: config.node.bootstrap,
       minPeers: config.node.minPeers,
       intervalMs: config.node.bootstrapRedialMs,
       dialTimeoutMs: 5_000,
       maxDialsPerRound: 4
-    }, { libp2p, logger: log })
+    }, { libp2p: this.libp2p, logger: modules.logger })
     keeper.start()
     this.cleanups.push(() => { keeper.stop() })
+  }
 
+  private startDiscovery (): ProviderDiscovery {
+    const { config, modules } = this
+    const log = modules.logger
     const discovery = new ProviderDiscovery({ intervalMs: config.node.discoveryIntervalMs, retryBaseMs: 1_000 }, {
       records: this.records,
       // an announce that came within one announce interval is as new as the DHT's copy
@@ -220,42 +252,49 @@ export class SkymeshNode {
     this.discovery = discovery
     discovery.start()
     this.cleanups.push(() => { discovery.stop() })
+    return discovery
+  }
 
-    if (isProvider) {
-      let first = true
-      const announce = new AnnounceLoop({
-        networkId: config.network.id,
-        intervalMs: config.provider.announceIntervalMs,
-        probeIntervalMs: config.provider.probeIntervalMs,
-        reserved,
-        operatorAttributes,
-        retryBaseMs: 1_000,
-        debounceMs: 250
-      }, {
-        key: this.key,
-        clock: modules.clock,
-        logger: log.child({ module: 'announce' }),
-        // the start-up probe is reused once; later re-probes also feed the bid engine
-        probe: async () => {
-          if (!first) this.latestProbe = await modules.probe()
-          first = false
-          return this.latestProbe as ProbeResult
-        },
-        // available capacity net of what open commits and leases hold
-        inventory: bidEngine !== undefined ? () => bidEngine.inventory() : undefined,
-        addrs: () => libp2p.getMultiaddrs().map((a) => a.toString()),
-        publish: async (msg) => await gossip.publish(msg),
-        putRecord: async (msg, signal) => {
-          // An empty routing table would make the put wait for its timeout: fail fast, retry later.
-          if (this.dhtRoutingTableSize() === 0) throw new Error('no DHT peers yet')
-          await this.records.publish(msg, signal)
-        }
-      })
-      this.announce = announce
-      this.cleanups.push(async () => { await announce.stop() })
-      await announce.start()
-    }
+  private async startAnnounces (bidEngine: BidEngine): Promise<void> {
+    const { config, modules } = this
+    let first = true
+    const announce = new AnnounceLoop({
+      networkId: config.network.id,
+      intervalMs: config.provider.announceIntervalMs,
+      probeIntervalMs: config.provider.probeIntervalMs,
+      reserved: this.reserved(),
+      operatorAttributes: this.operatorAttributes(),
+      retryBaseMs: 1_000,
+      debounceMs: 250
+    }, {
+      key: this.key,
+      clock: modules.clock,
+      logger: modules.logger.child({ module: 'announce' }),
+      // the start-up probe is reused once; later re-probes also feed the bid engine
+      probe: async () => {
+        if (!first) this.latestProbe = await modules.probe()
+        first = false
+        return this.latestProbe as ProbeResult
+      },
+      // available capacity net of what open commits and leases hold
+      inventory: () => bidEngine.inventory(),
+      addrs: () => this.libp2p.getMultiaddrs().map((a) => a.toString()),
+      publish: async (msg) => await this.gossip.publish(msg),
+      putRecord: async (msg, signal) => {
+        // An empty routing table would make the put wait for its timeout: fail fast, retry later.
+        if (this.dhtRoutingTableSize() === 0) throw new Error('no DHT peers yet')
+        await this.records.publish(msg, signal)
+      }
+    })
+    this.announce = announce
+    this.cleanups.push(async () => { await announce.stop() })
+    await announce.start()
+  }
 
+  /** Identify, disconnects, address changes and capacity changes, to the parts that react. */
+  private connectEvents (market: MarketService, discovery: ProviderDiscovery, bidEngine: BidEngine | undefined): void {
+    const { libp2p, config } = this
+    const log = this.modules.logger
     const kad = kadProtocol({ protocolPrefix: config.network.protocolPrefix, networkId: config.network.id })
     const onIdentify = (evt: CustomEvent<{ peerId: PeerId, protocols: string[] }>): void => {
       if (evt.detail.protocols.includes(kad) && discovery.rounds === 0) discovery.kick()
@@ -279,7 +318,6 @@ export class SkymeshNode {
       libp2p.removeEventListener('self:peer:update', onSelfUpdate)
       market.off('capacity', onMarketUpdate)
     })
-    log.info('node started', { peerId: this.key.accountId, roles: config.node.roles, network: config.network.id })
   }
 
   get roles (): Role[] {

@@ -1,4 +1,5 @@
 import { gossipsub, type GossipSub } from '@chainsafe/libp2p-gossipsub'
+import { defaultConfig } from '../../src/config/index.js'
 import { noise } from '@chainsafe/libp2p-noise'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { circuitRelayTransport } from '@libp2p/circuit-relay-v2'
@@ -34,7 +35,7 @@ const ids = (list: Array<{ peerId: string }>): string[] => list.map((p) => p.pee
 
 function announceBody (seq: number): ProviderAnnounceBody {
   const cap = { cpu: 1000, memory: 1 << 30, storage: [], gpus: [] }
-  return { net: 'skymesh-local', createdAt: Date.now(), seq, addrs: [], attributes: [{ key: 'region', value: 'test' }], total: cap, available: cap }
+  return { net: defaultConfig.network.id, createdAt: Date.now(), seq, addrs: [], attributes: [{ key: 'region', value: 'test' }], total: cap, available: cap }
 }
 
 async function plainGossipNode (): Promise<Libp2p<{ identify: unknown, pubsub: GossipSub }>> {
@@ -133,7 +134,7 @@ describe('the mesh, 5 CLI processes on 127.0.0.1', () => {
 
   it('rejects an envelope with a bad signature and never delivers it; a valid one from the same peer arrives', async () => {
     const plain = await plainGossipNode()
-    const topic = topicName('skymesh', 'skymesh-local', Topic.providers)
+    const topic = topicName('skymesh', defaultConfig.network.id, Topic.providers)
     plain.services.pubsub.subscribe(topic)
     const tcpAddr = tenant.multiaddrs.find((a) => a.includes('/tcp/') && !a.includes('/ws')) as string
     await plain.dial(multiaddr(tcpAddr), { signal: AbortSignal.timeout(10_000) })

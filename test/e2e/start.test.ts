@@ -1,4 +1,5 @@
 import { noise } from '@chainsafe/libp2p-noise'
+import { defaultConfig } from '../../src/config/index.js'
 import { yamux } from '@chainsafe/libp2p-yamux'
 import { identify } from '@libp2p/identify'
 import { tcp } from '@libp2p/tcp'
@@ -38,7 +39,7 @@ describe('skymesh start (separate process)', () => {
     // gossipsub under its standard protocol ids, the DHT under the network's private one
     const protocols = (await plain.peerStore.get(conn.remotePeer)).protocols
     expect(protocols).toContain('/meshsub/1.1.0')
-    expect(protocols).toContain('/skymesh/skymesh-local/kad/1.0.0')
+    expect(protocols).toContain(`/skymesh/${defaultConfig.network.id}/kad/2.0.0`)
     expect(protocols).toContain('/libp2p/circuit/relay/0.2.0/stop')
     expect(info.api).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
 
