@@ -51,6 +51,11 @@ export class TenantEngine {
 
   orderIds (): string[] { return [...this.mine] }
 
+  /** Stop following orders (pruned after they became final). */
+  forget (orderIds: Iterable<string>): void {
+    for (const id of orderIds) this.mine.delete(id)
+  }
+
   /** Seals and awards due at the current time. Publish them, then add them to the book. */
   tick (): Array<SignedMessage<'Seal'> | SignedMessage<'Award'>> {
     const now = this.modules.clock.now()

@@ -529,6 +529,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       this.modules.store.deleteOrders(dropped)
       this.noBids.forget(dropped)
       this.sync.forget(dropped)
+      this.tenant?.forget(dropped)
       for (const id of dropped) {
         this.lastStatus.delete(id)
         this.presynced.delete(`${id}:seal`)

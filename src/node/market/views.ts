@@ -19,7 +19,10 @@ export function orderViewOf (a: Auction, ctx: ViewContext): OrderView | undefine
   const d = a.windows()
   if (order === undefined || d === undefined) return undefined
   const o = a.outcome()
-  const sealed = new Set(a.sealedCommits().map((c) => toHex(c.id)))
+  // a tenant that signed two orders or seals has no seal that counts: which copy a node saw
+  // first must not show, or nodes that agree on the outcome would show different bidders
+  const sealVoid = o.status === 'void' && (o.reason === 'ORDER_EQUIVOCATION' || o.reason === 'SEAL_EQUIVOCATION')
+  const sealed = new Set(sealVoid ? [] : a.sealedCommits().map((c) => toHex(c.id)))
   const awarded = new Set(a.awardedBids().map((b) => toHex(b.commitId)))
   const reveals = new Map(a.revealList().map((r) => [toHex(r.body.commitId), r]))
   const om = a.omissions()
@@ -28,7 +31,7 @@ export function orderViewOf (a: Auction, ctx: ViewContext): OrderView | undefine
   const cheaters = new Set(a.equivocators())
   // every commit this node knows: those that came on their own and those only the seal carried
   const commits = new Map(a.commitList().map((c) => [toHex(c.id), c]))
-  for (const c of a.sealedCommits()) if (!commits.has(toHex(c.id))) commits.set(toHex(c.id), c)
+  if (!sealVoid) for (const c of a.sealedCommits()) if (!commits.has(toHex(c.id))) commits.set(toHex(c.id), c)
   const bids: BidView[] = [...commits.values()].map((c) => {
     const id = toHex(c.id)
     const r = reveals.get(id)
