@@ -14,10 +14,10 @@
  *   text is first rewritten without changing any value (yaml-go-compat.ts).
  * A test checks that both produce identical trees on every corpus file.
  */
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml'
+import { LineCounter, parseAllDocuments, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml'
 import type { Document, Node as YamlLibNode } from 'yaml'
 import { SdlError } from './errors.js'
-import { mapColumn, normalizeLineBreaks, padFlowContinuations } from './yaml-go-compat.js'
+import { goDoubleQuoted, mapColumn, normalizeLineBreaks, padFlowContinuations } from './yaml-go-compat.js'
 import type { LinePads } from './yaml-go-compat.js'
 
 export interface YPos { line: number, col: number }
@@ -106,13 +106,13 @@ export function slowParse (input: string): YNode | null {
     throw new SdlError('YAML_SYNTAX', `not valid YAML: ${msg}`, { path: '', line: pos.line, column: mapColumn(pads, pos.line, pos.col), expected: 'a YAML document' })
   }
   if (doc.contents === null) return null
-  const conv = new Converter(doc, lineCounter, pads)
+  const conv = new Converter(doc, lineCounter, pads, parsed.text)
   return conv.node(doc.contents as YamlLibNode)
 }
 
 const NO_PADS: LinePads = new Map()
 
-function compose (text: string): { doc: Document | undefined, lineCounter: LineCounter } {
+function compose (text: string): { doc: Document | undefined, lineCounter: LineCounter, text: string } {
   const lineCounter = new LineCounter()
   let docs
   try {
@@ -121,13 +121,26 @@ function compose (text: string): { doc: Document | undefined, lineCounter: LineC
     throw new SdlError('YAML_SYNTAX', `not valid YAML: ${String((err as Error)?.message ?? err)}`, { path: '' })
   }
   const list = Array.isArray(docs) ? docs : []
-  return { doc: list[0], lineCounter }
+  return { doc: list[0], lineCounter, text }
 }
 
 class Converter {
   private readonly memo = new Map<unknown, YNode>()
   private aliases = 0
-  constructor (private readonly doc: Document, private readonly lc: LineCounter, private readonly pads: LinePads) {}
+  constructor (private readonly doc: Document, private readonly lc: LineCounter, private readonly pads: LinePads,
+    private readonly text: string) {}
+
+  /** A double-quoted scalar's value as yaml.v3 folds escaped line breaks (see yaml-go-compat.ts). */
+  private goDoubleQuoted (range: [number, number, number]): string | undefined {
+    const source = this.text.slice(range[0], range[1])
+    if (!source.includes('\\')) return undefined
+    const fixed = goDoubleQuoted(source)
+    if (fixed === undefined) return undefined
+    // Alone, the scalar is a document's root, where no indentation applies to its lines.
+    const alone = parseDocument(fixed, { strict: false })
+    const value = alone.contents
+    return alone.errors.length === 0 && isScalar(value) && typeof value.value === 'string' ? value.value : undefined
+  }
 
   private pos (n: { range?: [number, number, number] | null }): YPos {
     const p = this.lc.linePos(n.range?.[0] ?? 0)
@@ -149,7 +162,8 @@ class Converter {
     if (done !== undefined) return done
     if (isScalar(n)) {
       const p = this.pos(n)
-      const src = typeof n.source === 'string' ? n.source : (n.value === null || n.value === undefined ? '' : String(n.value))
+      let src = typeof n.source === 'string' ? n.source : (n.value === null || n.value === undefined ? '' : String(n.value))
+      if (n.type === 'QUOTE_DOUBLE' && n.range != null) src = this.goDoubleQuoted(n.range) ?? src
       const plain = n.type === 'PLAIN' && n.tag !== STR_TAG
       const s: YScalar = { kind: 'scalar', value: src, plain, line: p.line, col: p.col }
       this.memo.set(n, s)

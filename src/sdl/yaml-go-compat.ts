@@ -1,11 +1,16 @@
 /**
- * Go yaml.v3 parity for the `yaml` package: two places where yaml.v3 (a port of libyaml's
- * scanner, which Akash's Go SDL parser uses) reads a document that the `yaml` package refuses.
- * Both are handled by rewriting the text in ways that cannot change any value, so the `yaml`
- * package still does all the parsing:
+ * Go yaml.v3 parity for the `yaml` package: where yaml.v3 (a port of libyaml's scanner, which
+ * Akash's Go SDL parser uses) reads a document that the `yaml` package refuses, or reads it
+ * differently. Each is handled by rewriting source text in ways that change no value as Go
+ * reads it, so the `yaml` package still does all the parsing:
  *
  * - Line breaks: libyaml reads a lone CR as a line break (like LF and CRLF); the `yaml` package
  *   reads it as content. `normalizeLineBreaks` turns a lone CR into LF (same offsets).
+ * - Escaped line breaks: in a double-quoted string, yaml.v3 keeps one line feed for each blank
+ *   line after a `\` line break (YAML 1.2 s-double-escaped); the `yaml` package folds the first
+ *   of them into a space ("a\\⏎⏎b" is "a\nb" in Go, "a b" there). `goDoubleQuoted` rewrites
+ *   such a string's source into one the `yaml` package folds as Go does; the string's value is
+ *   then read from it alone, so its positions do not matter.
  * - Indentation of flow content: libyaml applies no block indentation inside a quoted scalar or
  *   a flow collection (`[...]`, `{...}`); their continuation lines may sit at any column, even 0,
  *   and only a document marker (`---` or `...` at column 0) or the end of input stops them. The
@@ -15,7 +20,7 @@
  *   line of flow content is dropped by line folding (YAML 1.2 §6.5/7.3, libyaml alike), so the
  *   padding changes no value; only columns move, and `mapColumn` maps them back.
  *
- * The `yaml` package has no option for either (`strict: false` does not reach its lexer), and
+ * The `yaml` package has no option for these (`strict: false` does not reach its lexer), and
  * its errors cannot just be downgraded: its lexer ends the quoted string at the first such line,
  * so the value it built is wrong ("FOO=" for 'FOO=a\n  b').
  *
@@ -43,6 +48,41 @@ export function normalizeLineBreaks (text: string): string {
 export function mapColumn (pads: LinePads, line: number, col: number): number {
   const pad = pads.get(line - 1)
   return pad === undefined ? col : Math.max(1, col - pad)
+}
+
+/**
+ * The source of a double-quoted scalar (quotes included) rewritten so that the `yaml` package,
+ * reading it alone, folds it as yaml.v3 does, or undefined when it needs no change. After an
+ * escaped line break, yaml.v3 gives each following blank line a line feed; the `yaml` package
+ * folds them as after a plain line break, the first one into nothing (one blank line is a
+ * space, two are one line feed). One more blank line after each such escaped break makes the
+ * two agree; what comes before the break is read alike by both.
+ */
+export function goDoubleQuoted (source: string): string | undefined {
+  let out = ''
+  let copied = 0
+  for (let i = 1; i < source.length - 1; i++) {
+    if (source.charCodeAt(i) !== 0x5c) continue // \
+    let k = i + 1
+    if (source[k] === '\r' && source[k + 1] === '\n') k++
+    if (source[k] !== '\n') { i++; continue } // another escape: skip its first character
+    if (blankLineFollows(source, k + 1)) {
+      out += source.slice(copied, k + 1) + '\n'
+      copied = k + 1
+    }
+    i = k
+  }
+  return copied === 0 ? undefined : out + source.slice(copied)
+}
+
+/** Whether the line starting at `from` holds only spaces and tabs (and a line break follows). */
+function blankLineFollows (text: string, from: number): boolean {
+  for (let k = from; k < text.length; k++) {
+    const c = text[k]
+    if (c === '\n' || (c === '\r' && text[k + 1] === '\n')) return true
+    if (c !== ' ' && c !== '\t') return false
+  }
+  return false
 }
 
 // The lexer's control tokens (yaml's CST.DOCUMENT, CST.FLOW_END, CST.SCALAR): not source text.

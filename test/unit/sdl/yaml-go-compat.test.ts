@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { parseYaml, slowParse } from '../../../src/sdl/yaml-ast.js'
 import type { YNode } from '../../../src/sdl/yaml-ast.js'
-import { normalizeLineBreaks, padFlowContinuations } from '../../../src/sdl/yaml-go-compat.js'
+import { goDoubleQuoted, normalizeLineBreaks, padFlowContinuations } from '../../../src/sdl/yaml-go-compat.js'
 import { isSdlError, parseSdl } from '../../../src/sdl/index.js'
 import type { SdlError } from '../../../src/sdl/index.js'
 import { readFixture } from './fixtures.js'
@@ -27,7 +27,7 @@ function yamlError (text: string): SdlError {
  * Expected values below were checked against gopkg.in/yaml.v3 v3.0.1 (the version Akash's Go SDL
  * parser uses): yaml.Unmarshal into a yaml.Node, then the same plain projection.
  */
-describe('YAML that Go yaml.v3 accepts and the yaml package refuses', () => {
+describe('YAML that Go yaml.v3 reads and the yaml package refuses or reads otherwise', () => {
   it('folds a quoted list item whose continuation lines sit at the dash column', () => {
     const text = "env:\n  - 'FOO=a\n  b'\n  - \"BAR=c\n  d\"\n  - BAZ=e\n"
     expect(plain(parseYaml(text))).toEqual({ env: ['FOO=a b', 'BAR=c d', 'BAZ=e'] })
@@ -59,6 +59,25 @@ describe('YAML that Go yaml.v3 accepts and the yaml package refuses', () => {
     ['a tab after a comma in a flow list', 'a:\n  b: [x,\n\ty]\n', { a: { b: ['x', 'y'] } }]
   ])('accepts a multi-line flow node with %s', (_what, text, value) => {
     expect(plain(parseYaml(text))).toEqual(value)
+  })
+
+  // The `yaml` package reads these but folds the first blank line after the escape into a space.
+  it.each<[string, string, string]>([
+    ['one blank line', 'k: "a\\\n\n  b"\n', 'a\nb'],
+    ['two blank lines', 'k: "a\\\n\n\n  b"\n', 'a\n\nb'],
+    ['white space before the escape (kept)', 'k: "a \\\n\n  b"\n', 'a \nb'],
+    ['a folded line break before it', 'k: "a\n  \\\n\n  b"\n', 'a \nb'],
+    ['two escaped line breaks in a row', 'k: "a\\\n  \\\n\n  b"\n', 'a\nb'],
+    ['a CRLF file', 'k: "a\\\r\n\r\n  b"\r\n', 'a\nb'],
+    ['no blank line (unchanged)', 'k: "a\\\n  b"\n', 'ab']
+  ])('gives a line feed per blank line after an escaped line break: %s', (_what, text, value) => {
+    expect(plain(parseYaml(text))).toEqual({ k: value })
+  })
+
+  it('does the same in a string wrapped under the list dash', () => {
+    expect(plain(parseYaml('e:\n  - "x=1 \\\n\n  y=2"\n'))).toEqual({ e: ['x=1 \ny=2'] })
+    expect(goDoubleQuoted('"a\\\n\nb"')).toBe('"a\\\n\n\nb"')
+    expect(goDoubleQuoted('"a\\\\\n\nb"')).toBeUndefined() // an escaped backslash, then a plain break
   })
 
   it('reads a lone CR as a line break, as libyaml does', () => {
