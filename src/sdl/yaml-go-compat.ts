@@ -1,8 +1,8 @@
 /**
  * Go yaml.v3 parity for the `yaml` package: where yaml.v3 (a port of libyaml's scanner, which
  * Akash's Go SDL parser uses) reads a document that the `yaml` package refuses, or reads it
- * differently. Each is handled by rewriting source text in ways that change no value as Go
- * reads it, so the `yaml` package still does all the parsing:
+ * differently. Each is handled by rewriting source text so that the `yaml` package reads the
+ * values Go reads; the `yaml` package still does all the parsing:
  *
  * - Line breaks: libyaml reads a lone CR as a line break (like LF and CRLF); the `yaml` package
  *   reads it as content. `normalizeLineBreaks` turns a lone CR into LF (same offsets).
