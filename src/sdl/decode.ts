@@ -466,6 +466,9 @@ function decodeStorage (node: YNode | undefined, path: string, r: Reader): Volum
     const vm = r.map(vn, vpath)
     if (vm !== undefined) r.known(vm, vpath, VOLUME_KEYS)
     const nameRaw = r.str(get(vm, 'name'), join(vpath, 'name'))
+    // [storage.go UnmarshalYAML] a list item keeps its name ("default" when absent); a single
+    // mapping is always "default": Go decodes its `name` (so its type is checked) and overwrites
+    // it. Akash's TS SDK keeps that name instead; Go is the reference (docs/sdl.md).
     const name = single || nameRaw === '' ? 'default' : nameRaw
     const size = byteQuantity(get(vm, 'size'), join(vpath, 'size'), vn, r)
     const attributes = decodeStorageAttributes(get(vm, 'attributes'), join(vpath, 'attributes'), r)

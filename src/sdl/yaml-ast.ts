@@ -9,12 +9,16 @@
  *   outside that subset: anchors, tags, multi-line flow or quoted scalars, folded scalars with
  *   blank or more-indented lines, tabs, directives, several documents.
  * - `slowParse`: the `yaml` package's composer, converted. It handles all of YAML and reports
- *   syntax errors with line and column.
+ *   syntax errors with line and column. Where yaml.v3 reads a document the `yaml` package
+ *   refuses (flow content indented less than its parent block node, a lone CR line break), the
+ *   text is first rewritten without changing any value (yaml-go-compat.ts).
  * A test checks that both produce identical trees on every corpus file.
  */
-import { LineCounter, parseAllDocuments, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml'
+import { LineCounter, parseAllDocuments, parseDocument, isAlias, isMap, isScalar, isSeq, isPair } from 'yaml'
 import type { Document, Node as YamlLibNode } from 'yaml'
 import { SdlError } from './errors.js'
+import { goDoubleQuoted, mapColumn, normalizeLineBreaks, padFlowContinuations } from './yaml-go-compat.js'
+import type { LinePads } from './yaml-go-compat.js'
 
 export interface YPos { line: number, col: number }
 export interface YScalar extends YPos { kind: 'scalar', value: string, plain: boolean }
@@ -81,7 +85,34 @@ function checkUniqueKeys (root: YNode): void {
 
 const STR_TAG = 'tag:yaml.org,2002:str'
 
-export function slowParse (text: string): YNode | null {
+export function slowParse (input: string): YNode | null {
+  const text = normalizeLineBreaks(input)
+  let parsed = compose(text)
+  let pads: LinePads = NO_PADS
+  if (parsed.doc !== undefined && parsed.doc.errors.length > 0) {
+    // Go reads flow content whatever its indentation; see yaml-go-compat.ts.
+    const padded = padFlowContinuations(text)
+    if (padded !== undefined) {
+      parsed = compose(padded.text)
+      pads = padded.pads
+    }
+  }
+  const { doc, lineCounter } = parsed
+  if (doc === undefined) return null
+  const first = doc.errors[0]
+  if (first !== undefined) {
+    const pos = lineCounter.linePos(first.pos[0])
+    const msg = first.message.split('\n')[0] ?? first.message
+    throw new SdlError('YAML_SYNTAX', `not valid YAML: ${msg}`, { path: '', line: pos.line, column: mapColumn(pads, pos.line, pos.col), expected: 'a YAML document' })
+  }
+  if (doc.contents === null) return null
+  const conv = new Converter(doc, lineCounter, pads, parsed.text)
+  return conv.node(doc.contents as YamlLibNode)
+}
+
+const NO_PADS: LinePads = new Map()
+
+function compose (text: string): { doc: Document | undefined, lineCounter: LineCounter, text: string } {
   const lineCounter = new LineCounter()
   let docs
   try {
@@ -90,27 +121,30 @@ export function slowParse (text: string): YNode | null {
     throw new SdlError('YAML_SYNTAX', `not valid YAML: ${String((err as Error)?.message ?? err)}`, { path: '' })
   }
   const list = Array.isArray(docs) ? docs : []
-  const doc = list[0]
-  if (doc === undefined) return null
-  const first = doc.errors[0]
-  if (first !== undefined) {
-    const pos = lineCounter.linePos(first.pos[0])
-    const msg = first.message.split('\n')[0] ?? first.message
-    throw new SdlError('YAML_SYNTAX', `not valid YAML: ${msg}`, { path: '', line: pos.line, column: pos.col, expected: 'a YAML document' })
-  }
-  if (doc.contents === null) return null
-  const conv = new Converter(doc, lineCounter)
-  return conv.node(doc.contents as YamlLibNode)
+  return { doc: list[0], lineCounter, text }
 }
 
 class Converter {
   private readonly memo = new Map<unknown, YNode>()
   private aliases = 0
-  constructor (private readonly doc: Document, private readonly lc: LineCounter) {}
+  constructor (private readonly doc: Document, private readonly lc: LineCounter, private readonly pads: LinePads,
+    private readonly text: string) {}
+
+  /** A double-quoted scalar's value as yaml.v3 folds escaped line breaks (see yaml-go-compat.ts). */
+  private goDoubleQuoted (range: [number, number, number]): string | undefined {
+    const source = this.text.slice(range[0], range[1])
+    if (!source.includes('\\')) return undefined
+    const fixed = goDoubleQuoted(source)
+    if (fixed === undefined) return undefined
+    // Alone, the scalar is a document's root, where no indentation applies to its lines.
+    const alone = parseDocument(fixed, { strict: false })
+    const value = alone.contents
+    return alone.errors.length === 0 && isScalar(value) && typeof value.value === 'string' ? value.value : undefined
+  }
 
   private pos (n: { range?: [number, number, number] | null }): YPos {
     const p = this.lc.linePos(n.range?.[0] ?? 0)
-    return { line: p.line, col: p.col }
+    return { line: p.line, col: mapColumn(this.pads, p.line, p.col) }
   }
 
   node (n: unknown): YNode {
@@ -128,7 +162,8 @@ class Converter {
     if (done !== undefined) return done
     if (isScalar(n)) {
       const p = this.pos(n)
-      const src = typeof n.source === 'string' ? n.source : (n.value === null || n.value === undefined ? '' : String(n.value))
+      let src = typeof n.source === 'string' ? n.source : (n.value === null || n.value === undefined ? '' : String(n.value))
+      if (n.type === 'QUOTE_DOUBLE' && n.range != null) src = this.goDoubleQuoted(n.range) ?? src
       const plain = n.type === 'PLAIN' && n.tag !== STR_TAG
       const s: YScalar = { kind: 'scalar', value: src, plain, line: p.line, col: p.col }
       this.memo.set(n, s)

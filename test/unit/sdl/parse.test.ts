@@ -214,6 +214,47 @@ describe('parseSdl', () => {
   })
 })
 
+describe('storage written as one mapping instead of a list', () => {
+  // Akash's Go parser (v2ResourceStorageArray.UnmarshalYAML) accepts both forms. A list item keeps
+  // its `name` ("default" when absent); a single mapping is always named "default", even when it
+  // has a `name`. (Akash's TypeScript SDK keeps that name; Go is the reference here.)
+  const single = (volume: string): string => BASE.replace('        storage:\n          size: 1Gi\n', `        storage:\n${volume}`)
+
+  it('accepts a real two-service file and names each single volume "default"', () => {
+    const r = parseSdl(readFixture('go-compat/storage-single-map.yaml'))
+    expect(r.version).toBe('2.1')
+    expect(r.groups[0]?.resources.map(u => u.storage)).toEqual([
+      [{ name: 'default', size: 10737418240, attributes: [{ key: 'class', value: 'beta2' }, { key: 'persistent', value: 'true' }] }],
+      [{ name: 'default', size: 1073741824, attributes: [] }]
+    ])
+    expect(r.manifest[0]?.services.find(s => s.name === 'db')?.params?.storage).toEqual([{ mount: '/var/lib/mysql', name: 'default', readOnly: false }])
+    expect(r.warnings).toEqual([])
+  })
+
+  it('rejects a mount under the name the mapping gave, as Go does ("references to no-existing compute volume")', () => {
+    const e = expectReject(readFixture('go-compat/storage-single-map-mount-by-name.yaml'), 'UNKNOWN_REFERENCE', 'services.db.params.storage.data', 23)
+    expect(e.column).toBe(9)
+  })
+
+  it('keeps the attributes and applies their rules to a single mapping', () => {
+    const r = parseSdl(single('          name: scratch\n          size: 2Gi\n          attributes:\n            class: ram\n'))
+    expect(r.groups[0]?.resources[0]?.storage).toEqual([{ name: 'default', size: 2147483648, attributes: [{ key: 'class', value: 'ram' }, { key: 'persistent', value: 'false' }] }])
+    expectReject(single('          name: data\n          size: 2Gi\n          attributes:\n            class: beta1\n'), 'CONFLICT', 'profiles.compute.web.resources.storage.attributes.class')
+    // v2.0: a persistent volume needs a mount, under the name "default"
+    expectReject(single('          name: data\n          size: 2Gi\n          attributes:\n            persistent: true\n'), 'MISSING_FIELD', 'services.web.params.storage.default')
+  })
+
+  it('still checks the type of the name it ignores (Go decodes it into a string first)', () => {
+    expectReject(single('          name: [data]\n          size: 2Gi\n'), 'WRONG_TYPE', 'profiles.compute.web.resources.storage.name')
+  })
+
+  it('keeps names in a list, "default" only when absent, and rejects two unnamed volumes', () => {
+    const r = parseSdl(single('          - size: 1Gi\n          - name: cache\n            size: 2Gi\n'))
+    expect(r.groups[0]?.resources[0]?.storage.map(v => v.name)).toEqual(['default', 'cache'])
+    expectReject(single('          - size: 1Gi\n          - size: 2Gi\n'), 'DUPLICATE', 'profiles.compute.web.resources.storage[1].name')
+  })
+})
+
 describe('bad input never escapes as an untyped exception (property)', () => {
   const onlySdlErrors = (text: string): boolean => {
     try { parseSdl(text) } catch (e) {
