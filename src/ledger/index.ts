@@ -11,3 +11,12 @@ export {
   aktToBurnForAct, actMintedForAkt, actForAktRedeem, parseOraclePrice, BPS, DEFAULT_PRICE_DECIMALS, DEFAULT_MINT_SPREAD_BPS, DEFAULT_REDEEM_SPREAD_BPS,
   type OraclePrice
 } from './bme.js'
+export { Batch, type BatchRecord } from './batch.js'
+export {
+  validateHeader, encodeHeader, decodeHeader, headerHash, headerHashOfBytes, nextHeader, GENESIS_SEQ, ZERO_ROOT, MAX_RECORD_COUNT, MAX_ANCHORER_LENGTH,
+  type BatchHeader, type HeaderBody
+} from './header.js'
+export {
+  checkAppend, genesisHead, checkSeqQuery, checkRootQuery, listRange, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT,
+  type AnchorBackend, type AnchoredBatch, type AnchorHead, type AppendView, type CallOptions, type ListOptions
+} from './anchor.js'
