@@ -20,3 +20,5 @@ export {
   checkAppend, genesisHead, checkSeqQuery, checkRootQuery, listRange, DEFAULT_LIST_LIMIT, MAX_LIST_LIMIT,
   type AnchorBackend, type AnchoredBatch, type AnchorHead, type AppendView, type CallOptions, type ListOptions
 } from './anchor.js'
+export { SqliteAnchorLog, anchorLink, defaultSqliteAnchorOptions, type SqliteAnchorOptions, type SqliteAnchorModules } from './sqlite-anchor.js'
+export { verifyAnchoredRecord } from './verify.js'
