@@ -53,12 +53,17 @@ interface Child { proc: ChildProcess, lines: Array<Record<string, unknown>>, exi
 
 export function anchorConformance (name: string, makeBackend: () => Promise<AnchorFixture>): void {
   describe(`anchor backend conformance: ${name}`, () => {
-    let fx: AnchorFixture
+    let fx: AnchorFixture | undefined
     let handles: AnchorBackend[] = []
     let children: Child[] = []
 
+    const fixture = (): AnchorFixture => {
+      if (fx === undefined) throw new Error('no fixture: makeBackend failed')
+      return fx
+    }
+
     const open = async (): Promise<AnchorBackend> => {
-      const b = await fx.open()
+      const b = await fixture().open()
       handles.push(b)
       return b
     }
@@ -73,7 +78,8 @@ export function anchorConformance (name: string, makeBackend: () => Promise<Anch
       children = []
       for (const h of handles) await h.close().catch(() => {})
       handles = []
-      await fx.cleanup()
+      await fx?.cleanup()
+      fx = undefined
     })
 
     it('starts at the genesis: seq 0, 32 zero bytes, nothing to read', async () => {
@@ -207,13 +213,14 @@ export function anchorConformance (name: string, makeBackend: () => Promise<Anch
     })
 
     it('appenders racing in separate processes leave one linear history, no gaps, no repeats', async (ctx) => {
-      if (fx.appender === undefined) { ctx.skip(); return }
+      const appender = fixture().appender
+      if (appender === undefined) { ctx.skip(); return }
       const b = await open()
       await appendChain(b, ['genesis-child'])
       const N = 4
       const COUNT = 25
       for (let i = 0; i < N; i++) {
-        const { command, args } = fx.appender({ id: `p${i}`, count: COUNT })
+        const { command, args } = appender({ id: `p${i}`, count: COUNT })
         const proc = spawn(command, args, { stdio: ['pipe', 'pipe', 'pipe'] })
         const lines: Array<Record<string, unknown>> = []
         let stderr = ''
