@@ -36,7 +36,7 @@ export function options (over: Partial<ExecutorOptions> = {}): ExecutorOptions {
 }
 
 /** The parts of `container inspect` the status mapping reads. */
-export function inspectInfo (state: Partial<Docker.ContainerInspectInfo['State']>, labels: Record<string, string> = {}, over: { restarts?: number, name?: string } = {}): Docker.ContainerInspectInfo {
+export function inspectInfo (state: Partial<Docker.ContainerInspectInfo['State']>, labels: Record<string, string> = {}, over: { restarts?: number, name?: string, maxRetries?: number } = {}): Docker.ContainerInspectInfo {
   const info = {
     Id: 'c0ffee',
     Name: `/${over.name ?? 'skymesh-x-web-0'}`,
@@ -55,6 +55,7 @@ export function inspectInfo (state: Partial<Docker.ContainerInspectInfo['State']
       FinishedAt: '0001-01-01T00:00:00Z',
       ...state
     },
+    HostConfig: { RestartPolicy: { Name: 'on-failure', MaximumRetryCount: over.maxRetries ?? 0 } },
     Config: { Labels: { 'skymesh.service': 'web', 'skymesh.replica': '0', ...labels }, Image: 'localhost/tiny:1' }
   }
   return info as unknown as Docker.ContainerInspectInfo
