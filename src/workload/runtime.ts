@@ -43,7 +43,7 @@ export interface RuntimeInfo {
   endpoint: string
 }
 
-export const DEFAULT_PROBE_TIMEOUT_MS = 5_000
+export const DEFAULT_PROBE_TIMEOUT_MS = 10_000
 
 export function endpointUri (e: RuntimeEndpoint): string {
   return e.transport === 'unix' ? `unix://${e.socketPath}` : `tcp://${e.host.includes(':') ? `[${e.host}]` : e.host}:${e.port}`
