@@ -145,6 +145,27 @@ describe.skipIf(skip !== undefined)('WorkloadExecutor on a real Podman service',
     expect(lines).toContain('CapEff:\t0000000000000000')
   }, 60_000)
 
+  it("a tenant container reaches neither the host's loopback nor another lease's endpoint", async () => {
+    const a = manifest(leaseId('net-a'), [service('web', { ...HTTPD, expose: [expose(80)] })])
+    const ra = await ex.deploy(a)
+    const port = ra.endpoints[0]!.hostPort
+    await waitFor('lease a to answer', async () => await httpGet(ra.endpoints[0]!.uri))
+    // 10.0.2.2 is the host as slirp4netns shows it; host loopback access is off by default.
+    const b = manifest(leaseId('net-b'), [service('probe', sh(
+      // Its own server on 8080 is the control: the client works, only the host is out of reach.
+      // busybox-static's wget segfaults (static glibc, no NSS), nc with numeric addresses works.
+      `httpd -p 8080 -h /www; for t in 127.0.0.1:8080 127.0.0.1:${port} 10.0.2.2:${port}; do ` +
+      'printf "GET / HTTP/1.0\\r\\n\\r\\n" | nc -w 2 ${t%:*} ${t#*:} 2>&1 | grep -q "200 OK" && echo "reached $t" || echo "blocked $t"; done; echo done; exec sleep 3600'))])
+    await ex.deploy(b)
+    const lines = await waitFor('the probe to finish', async () => {
+      const got: string[] = []
+      for await (const l of ex.logs(b.leaseId)) got.push(l.line)
+      return got.includes('done') ? got : undefined
+    })
+    expect(lines.filter(l => l.startsWith('reached'))).toEqual(['reached 127.0.0.1:8080'])
+    expect(lines.filter(l => l.startsWith('blocked'))).toHaveLength(2)
+  }, 60_000)
+
   it('enforces the memory limit: a process allocating beyond it exits 137 and status says oom-killed', async () => {
     const m = manifest(leaseId('oom'), [service('hog', { ...sh('echo allocating; exec dd if=/dev/zero of=/dev/null bs=200M count=1'), memoryBytes: 32 * MiB })])
     await executor({ restartPolicy: { name: 'on-failure', maxRetries: 1 } }).deploy(m)
