@@ -34,8 +34,8 @@ import type { PortProbe, PortRequest } from './ports.js'
 import { apiMessage, asWorkloadError, statusOf } from './runtime-call.js'
 import { connectRuntime } from './runtime.js'
 import type { RuntimeInfo, RuntimeOptions } from './runtime.js'
-import { countFromLabels, endpointsFromLabel, replicaFromInspect, serviceState } from './status.js'
-import type { LeaseEndpoint, LeaseStatus, ReplicaStatus, ServiceStatus, WorkloadEvent } from './status.js'
+import { assembleLeaseStatus, endpointsFromLabel } from './status.js'
+import type { LeaseEndpoint, LeaseStatus, WorkloadEvent } from './status.js'
 
 export type ExecutorDocker = ContainerDocker & ImageDocker & Pick<Docker, 'getEvents'>
 
@@ -246,44 +246,10 @@ export class WorkloadExecutor {
     if (containers.length === 0 && manifest === undefined) {
       throw new WorkloadError('NOT_FOUND', `no workload for lease ${leaseId} on this provider`, { details: { leaseId } })
     }
-    const replicas = new Map<string, ReplicaStatus[]>()
-    const images = new Map<string, string>()
-    const counts = new Map<string, number>()
     const inspected = await Promise.all(containers.map(async c => ({ c, info: await inspectContainer(this.docker, c.id, t, call.signal) })))
-    for (const { c, info } of inspected) {
-      if (info === undefined) continue
-      const svc = manifest?.services.find(s => s.name === c.service)
-      const startError = this.startErrors.get(c.name)
-      const r = replicaFromInspect(info, { host: this.host, exposes: svc?.expose ?? [], ...(startError !== undefined ? { startError } : {}) })
-      replicas.set(c.service, [...(replicas.get(c.service) ?? []), r])
-      if (!images.has(c.service)) images.set(c.service, info.Config.Image)
-      const n = countFromLabels(c.labels)
-      if (n !== undefined) counts.set(c.service, Math.max(counts.get(c.service) ?? 0, n))
-    }
-    const events = [...this.eventLog.forLease(leaseId), ...(this.ownEvents.get(leaseId) ?? [])].sort((a, b) => a.time - b.time)
-    const names = [...(manifest?.services.map(s => s.name) ?? []), ...[...replicas.keys()].filter(n => manifest?.services.every(s => s.name !== n) ?? true)]
-    const services: ServiceStatus[] = names.map((name) => {
-      const svc = manifest?.services.find(s => s.name === name)
-      const have = (replicas.get(name) ?? []).sort((a, b) => a.replica - b.replica)
-      const desired = svc?.count ?? counts.get(name) ?? have.length
-      const list: ReplicaStatus[] = [...have]
-      for (let i = 0; i < desired; i++) {
-        if (!have.some(r => r.replica === i)) list.push({ replica: i, name: '', state: 'missing', restarts: 0, endpoints: [] })
-      }
-      list.sort((a, b) => a.replica - b.replica)
-      return {
-        name,
-        image: svc !== undefined ? parseImageRef(svc.image).full : images.get(name) ?? '',
-        desired,
-        ready: list.filter(r => r.state === 'running').length,
-        restarts: list.reduce((a, r) => a + r.restarts, 0),
-        state: serviceState(desired, list),
-        replicas: list,
-        endpoints: list.flatMap(r => r.endpoints),
-        lastEvents: events.filter(e => e.service === name).slice(-this.options.eventsPerService)
-      }
-    })
-    return { leaseId, services, ready: services.every(s => s.state === 'ready') }
+    const replicas = inspected.flatMap(({ c, info }) => info === undefined ? [] : [{ labels: c.labels, info, startError: this.startErrors.get(c.name) }])
+    const events = [...this.eventLog.forLease(leaseId), ...(this.ownEvents.get(leaseId) ?? [])]
+    return assembleLeaseStatus({ leaseId, manifest, replicas, events, host: this.host, eventsPerService: this.options.eventsPerService })
   }
 
   /**

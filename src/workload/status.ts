@@ -3,8 +3,9 @@
  * reads. Kept apart from the executor so every exit code and state is unit-tested.
  */
 import type Docker from 'dockerode'
+import { parseImageRef } from './image-ref.js'
 import { LABEL_COUNT, LABEL_HOST_PORTS, LABEL_REPLICA, LABEL_SERVICE, parseHostPorts } from './labels.js'
-import type { WorkloadExpose } from './manifest.js'
+import type { WorkloadExpose, WorkloadManifest } from './manifest.js'
 
 export type ReplicaState = 'running' | 'restarting' | 'created' | 'completed' | 'failed' | 'paused' | 'missing' | 'removing'
 
@@ -195,6 +196,61 @@ export function serviceState (desired: number, replicas: readonly ReplicaStatus[
   if (replicas.length > 0 && replicas.every(r => r.state === 'completed')) return 'completed'
   if (replicas.some(r => r.state === 'failed')) return running > 0 ? 'degraded' : 'failed'
   return 'progressing'
+}
+
+export interface StatusInput {
+  leaseId: string
+  /** The manifest, when this process deployed or reconciled the lease: names missing replicas. */
+  manifest: WorkloadManifest | undefined
+  replicas: ReadonlyArray<{ labels: Record<string, string>, info: Docker.ContainerInspectInfo, startError: string | undefined }>
+  events: readonly WorkloadEvent[]
+  host: string
+  eventsPerService: number
+}
+
+/**
+ * A lease's status from its inspected containers. Services come from the manifest when known,
+ * else from the labels (`skymesh.count` gives the desired count after a restart); slots with
+ * no container are `missing`.
+ */
+export function assembleLeaseStatus (input: StatusInput): LeaseStatus {
+  const { manifest } = input
+  const byService = new Map<string, ReplicaStatus[]>()
+  const images = new Map<string, string>()
+  const counts = new Map<string, number>()
+  for (const { labels, info, startError } of input.replicas) {
+    const service = labels[LABEL_SERVICE] ?? ''
+    const svc = manifest?.services.find(s => s.name === service)
+    const r = replicaFromInspect(info, { host: input.host, exposes: svc?.expose ?? [], ...(startError !== undefined ? { startError } : {}) })
+    byService.set(service, [...(byService.get(service) ?? []), r])
+    if (!images.has(service)) images.set(service, info.Config.Image)
+    const n = countFromLabels(labels)
+    if (n !== undefined) counts.set(service, Math.max(counts.get(service) ?? 0, n))
+  }
+  const events = [...input.events].sort((a, b) => a.time - b.time)
+  const names = [...(manifest?.services.map(s => s.name) ?? []), ...[...byService.keys()].filter(n => manifest?.services.every(s => s.name !== n) ?? true)]
+  const services: ServiceStatus[] = names.map((name) => {
+    const svc = manifest?.services.find(s => s.name === name)
+    const have = byService.get(name) ?? []
+    const desired = svc?.count ?? counts.get(name) ?? have.length
+    const list: ReplicaStatus[] = [...have]
+    for (let i = 0; i < desired; i++) {
+      if (!have.some(r => r.replica === i)) list.push({ replica: i, name: '', state: 'missing', restarts: 0, endpoints: [] })
+    }
+    list.sort((a, b) => a.replica - b.replica)
+    return {
+      name,
+      image: svc !== undefined ? parseImageRef(svc.image).full : images.get(name) ?? '',
+      desired,
+      ready: list.filter(r => r.state === 'running').length,
+      restarts: list.reduce((a, r) => a + r.restarts, 0),
+      state: serviceState(desired, list),
+      replicas: list,
+      endpoints: list.flatMap(r => r.endpoints),
+      lastEvents: events.filter(e => e.service === name).slice(-input.eventsPerService)
+    }
+  })
+  return { leaseId: input.leaseId, services, ready: services.every(s => s.state === 'ready') }
 }
 
 interface RuntimeEvent {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { eventFromRuntime, exitReason, replicaFromInspect, serviceState } from '../../../src/workload/index.js'
+import { assembleLeaseStatus, eventFromRuntime, exitReason, replicaFromInspect, serviceState } from '../../../src/workload/index.js'
 import type { ReplicaStatus } from '../../../src/workload/index.js'
-import { expose, inspectInfo } from './helpers.js'
+import { expose, inspectInfo, manifest, service } from './helpers.js'
 
 const ctx = { host: '127.0.0.1', exposes: [expose(80), expose(53, { proto: 'UDP' as const }), expose(3000, { as: 80 }), expose(5432)] }
 
@@ -87,5 +87,34 @@ describe('eventFromRuntime', () => {
     expect(eventFromRuntime({ Type: 'container', Action: 'cleanup', Actor: { Attributes: attrs } })).toBeUndefined()
     expect(eventFromRuntime({ Type: 'image', Action: 'pull', Actor: { Attributes: attrs } })).toBeUndefined()
     expect(eventFromRuntime({ Type: 'container', Action: 'start', Actor: { Attributes: {} } })).toBeUndefined()
+  })
+})
+
+describe('assembleLeaseStatus', () => {
+  const labels = (svc: string, replica: number, count: number): Record<string, string> => ({ 'skymesh.service': svc, 'skymesh.replica': String(replica), 'skymesh.count': String(count), 'skymesh.host-ports': `80/tcp=3100${replica}` })
+  const rep = (svc: string, replica: number, count: number, state: object = {}): { labels: Record<string, string>, info: ReturnType<typeof inspectInfo>, startError: undefined } =>
+    ({ labels: labels(svc, replica, count), info: inspectInfo(state, labels(svc, replica, count)), startError: undefined })
+
+  it('with the manifest: names missing replicas and services without containers', () => {
+    const m = manifest('l', [service('web', { count: 3, expose: [expose(80)] }), service('db')])
+    const st = assembleLeaseStatus({ leaseId: 'l', manifest: m, replicas: [rep('web', 0, 3), rep('web', 2, 3, { Status: 'exited', ExitCode: 1 })], events: [], host: 'h', eventsPerService: 10 })
+    expect(st.ready).toBe(false)
+    expect(st.services.map(s => [s.name, s.desired, s.ready, s.state])).toEqual([['web', 3, 1, 'degraded'], ['db', 1, 0, 'progressing']])
+    expect(st.services[0]!.replicas.map(r => r.state)).toEqual(['running', 'missing', 'failed'])
+    expect(st.services[0]!.endpoints.map(e => e.uri)).toEqual(['http://h:31000', 'http://h:31002'])
+    expect(st.services[1]!.replicas).toEqual([{ replica: 0, name: '', state: 'missing', restarts: 0, endpoints: [] }])
+  })
+
+  it('without it (after a restart): services and desired counts from the labels; last events per service', () => {
+    const events = [
+      { time: 3, service: 'web', action: 'die', exitCode: 137 },
+      { time: 1, service: 'web', action: 'create' },
+      { time: 2, service: 'web', action: 'start' },
+      { time: 2, service: 'other', action: 'start' }
+    ]
+    const st = assembleLeaseStatus({ leaseId: 'l', manifest: undefined, replicas: [rep('web', 1, 2)], events, host: 'h', eventsPerService: 2 })
+    expect(st.services.map(s => [s.name, s.image, s.desired, s.ready])).toEqual([['web', 'localhost/tiny:1', 2, 1]])
+    expect(st.services[0]!.replicas.map(r => r.state)).toEqual(['missing', 'running'])
+    expect(st.services[0]!.lastEvents.map(e => e.action)).toEqual(['start', 'die'])
   })
 })
