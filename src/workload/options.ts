@@ -90,6 +90,10 @@ export function resolveExecutorOptions (partial: Partial<ExecutorOptions> = {}):
   const o: ExecutorOptions = { ...defaultExecutorOptions, ...partial }
   const fail = (msg: string, key: string): never => { throw new WorkloadError('BAD_OPTIONS', msg, { details: { key } }) }
   if (isIP(o.hostIp) === 0) fail(`hostIp "${o.hostIp}" is not an IP address`, 'hostIp')
+  // An endpoint URI of 0.0.0.0 tells the tenant nothing: say which name reaches this host.
+  if ((o.hostIp === '0.0.0.0' || o.hostIp === '::') && (o.advertiseHost === undefined || o.advertiseHost === '')) {
+    fail(`hostIp ${o.hostIp} publishes on every address: set advertiseHost to the name or address tenants use`, 'advertiseHost')
+  }
   const { min, max } = o.portRange
   if (!Number.isInteger(min) || !Number.isInteger(max) || min < 1 || max > 65535 || min > max) fail(`portRange ${min}-${max} is not within 1-65535`, 'portRange')
   if (!o.tmpfsPaths.every(p => p.startsWith('/') && !p.split('/').includes('..'))) fail('tmpfsPaths must be absolute paths', 'tmpfsPaths')

@@ -23,9 +23,14 @@ describe('executor options', () => {
     ['ALL capabilities', { capAdd: ['ALL'] }],
     ['host network without consent', { network: 'host' }],
     ['no registry at all', { allowedRegistries: [] }],
-    ['a tiny pids limit', { pidsLimit: 2 }]
+    ['a tiny pids limit', { pidsLimit: 2 }],
+    ['every address without a name to advertise', { hostIp: '0.0.0.0' }]
   ])('refuses %s (BAD_OPTIONS)', (_n, o) => {
     expect(codeOf(() => resolveExecutorOptions(o))).toBe('BAD_OPTIONS')
+  })
+
+  it('publishing on every address is fine with an advertised name', () => {
+    expect(resolveExecutorOptions({ hostIp: '0.0.0.0', advertiseHost: 'provider.example.com' }).advertiseHost).toBe('provider.example.com')
   })
 
   it('network auto: slirp4netns on Podman, bridge on Docker', () => {
