@@ -50,7 +50,7 @@ export function repoRoot (): string {
 
 async function run (args: string[], env: NodeJS.ProcessEnv, timeoutMs: number): Promise<{ stdout: string, stderr: string }> {
   return await new Promise((resolve, reject) => {
-    execFile(join(repoRoot(), 'scripts', 'podman-ci.sh'), args, { env, cwd: tmpdir(), timeout: timeoutMs, killSignal: 'SIGKILL', maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
+    execFile(join(repoRoot(), 'scripts', 'podman-ci.sh'), args, { env, cwd: tmpdir(), timeout: timeoutMs, killSignal: 'SIGTERM', maxBuffer: 4 * 1024 * 1024 }, (err, stdout, stderr) => {
       if (err !== null) reject(new Error(`podman-ci.sh ${args[0] ?? ''} failed: ${err.message}\n${stderr}`))
       else resolve({ stdout, stderr })
     })
@@ -101,9 +101,12 @@ export async function startPodman (): Promise<PodmanService> {
   try {
     await run(['start', dir], env, 300_000)
   } catch (err) {
-    // A failed start cleans up after itself; an empty dir may remain if it failed very early.
+    // A failed start cleans up after itself (its EXIT trap also runs on our SIGTERM after a
+    // timeout). If its marker is still there, its own stop removes what it made: a plain rm
+    // must never run across the overlay mounts podman may have left under the dir.
     stopped = true
-    await rm(dir, { recursive: true, force: true }).catch(() => undefined)
+    if (existsSync(join(dir, '.podman-ci'))) await run(['stop', dir], env, 180_000).catch(() => undefined)
+    else await rm(dir, { recursive: true, force: true }).catch(() => undefined)
     throw err
   }
   const exported = parseExports(await readFile(join(dir, 'env.sh'), 'utf8'))

@@ -326,3 +326,16 @@ describe.skipIf(skip !== undefined)('WorkloadExecutor on a real Podman service',
     expect(() => executor({ network: 'host' })).toThrow(expect.objectContaining({ code: 'BAD_OPTIONS' }))
   })
 })
+
+describe('real-runtime test guard', () => {
+  it('names what to install when podman is missing', () => {
+    const saved = process.env.PATH
+    process.env.PATH = '/nonexistent'
+    try {
+      const reason = podmanSkipReason()
+      expect(reason).toMatch(process.getuid?.() === 0 ? /^podman not installed \(apt-get install -y podman runc curl/ : /^needs root/)
+    } finally {
+      process.env.PATH = saved
+    }
+  })
+})
