@@ -29,7 +29,12 @@ export interface Lease {
 
 type Price = Bid['price']
 
-export type VoidReason = 'ORDER_EQUIVOCATION' | 'SEAL_EQUIVOCATION' | 'AWARD_EQUIVOCATION' | 'WINNER_EQUIVOCATION'
+/**
+ * TENANT_EQUIVOCATION: the tenant signed two different orders, seals or awards for the order
+ * (which kind a node learned first is arrival-dependent, so the outcome does not name it; the
+ * evidence does). WINNER_EQUIVOCATION: the winning provider signed two different commits.
+ */
+export type VoidReason = 'TENANT_EQUIVOCATION' | 'WINNER_EQUIVOCATION'
 
 export type Outcome =
   | { status: 'pending', reason: 'NO_ORDER' | 'NO_SEAL' | 'NO_AWARD' }
@@ -113,8 +118,9 @@ export class Auction {
   complaintList (): Complaint[] { return [...this.complaints.values()] }
   hasEvidence (key: string): boolean { return this.evidence.has(key) }
 
-  /** Providers caught signing two different commits for this order. */
+  /** Providers caught signing two different commits for this order (none once the tenant voided it). */
   equivocators (): string[] {
+    if (this.tenantVoid() !== undefined) return []
     const out = new Set<string>()
     for (const [p, ids] of this.commitsByProvider) if (ids.length > 1) out.add(p)
     for (const k of this.evidence.keys()) if (k.startsWith('BidCommit:')) out.add(k.slice('BidCommit:'.length))
@@ -314,8 +320,11 @@ export class Auction {
     if (!equalBytes(msg.body.awardId, lease.awardId) || !equalBytes(msg.body.manifestHash, (this.order as Order).body.manifestHash)) {
       throw reject('LEASE_ACCEPT_MISMATCH', 'lease accept names another award or manifest')
     }
-    // one accept is enough; further copies (a provider re-signing after a restart) add nothing
-    if (this.accepts.size > 0) return 'duplicate'
+    // one accept counts: the lowest id, whatever arrived first (a provider re-signing after a
+    // restart must not make nodes show different accepts)
+    const current = [...this.accepts.values()][0]
+    if (current !== undefined && compareBytes(current.id, msg.id) <= 0) return 'duplicate'
+    this.accepts.clear()
     this.accepts.set(toHex(msg.id), msg)
     return this.changed()
   }
@@ -326,8 +335,12 @@ export class Auction {
     if (!equalBytes(msg.body.provider, lease.provider) || !(equalBytes(msg.signer, lease.tenant) || equalBytes(msg.signer, lease.provider))) {
       throw reject('LEASE_NOT_PARTY', 'lease closed by someone who is not a party to it')
     }
-    // one close per party is enough
-    if ([...this.closes.values()].some((c) => equalBytes(c.signer, msg.signer))) return 'duplicate'
+    // one close per party counts: its lowest id, whatever arrived first
+    const mine = [...this.closes.entries()].find(([, c]) => equalBytes(c.signer, msg.signer))
+    if (mine !== undefined) {
+      if (compareBytes(mine[1].id, msg.id) <= 0) return 'duplicate'
+      this.closes.delete(mine[0])
+    }
     this.closes.set(toHex(msg.id), msg)
     return this.changed()
   }
@@ -344,12 +357,17 @@ export class Auction {
     return count > 1 || (order !== undefined && this.evidence.has(evidenceKeyOf(type, order.signer)))
   }
 
+  /** Did the tenant's own equivocation void the order (two orders, seals or awards, or evidence of one)? */
+  private tenantVoid (): 'TENANT_EQUIVOCATION' | undefined {
+    const yes = this.tenantEquivocated('Order', this.orders.size) || this.tenantEquivocated('Seal', this.seals.size) || this.tenantEquivocated('Award', this.awards.size)
+    return yes ? 'TENANT_EQUIVOCATION' : undefined
+  }
+
   private computeOutcome (): Outcome {
     const order = this.order
     if (order === undefined) return { status: 'pending', reason: 'NO_ORDER' }
-    if (this.tenantEquivocated('Order', this.orders.size)) return { status: 'void', reason: 'ORDER_EQUIVOCATION' }
-    if (this.tenantEquivocated('Seal', this.seals.size)) return { status: 'void', reason: 'SEAL_EQUIVOCATION' }
-    if (this.tenantEquivocated('Award', this.awards.size)) return { status: 'void', reason: 'AWARD_EQUIVOCATION' }
+    const voided = this.tenantVoid()
+    if (voided !== undefined) return { status: 'void', reason: voided }
     if (this.seals.size === 0) return { status: 'pending', reason: 'NO_SEAL' }
     const award = this.award
     if (award === undefined) return { status: 'pending', reason: 'NO_AWARD' }
@@ -389,6 +407,8 @@ export class Auction {
   omissions (): Omissions {
     const seal = this.seal
     const order = this.order
+    // void by the tenant's own equivocation: which seal or award a node saw first must not show
+    if (this.voidByTenant()) return { commitsLeftOut: [], revealsLeftOut: [], cheaperLeftOut: [], complaints: [] }
     const out: Omissions = { commitsLeftOut: [], revealsLeftOut: [], cheaperLeftOut: [], complaints: [...this.complaints.keys()] }
     if (seal === undefined || order === undefined) return out
     const cheaters = new Set(this.equivocators())
@@ -408,12 +428,17 @@ export class Auction {
     return out
   }
 
+  /** Void because the tenant signed two orders, seals or awards: nothing it sealed or awarded counts. */
+  voidByTenant (): boolean {
+    return this.order !== undefined && this.tenantVoid() !== undefined
+  }
+
   /** The bids the award carried (empty before the award). */
   awardedBids (): Bid[] { return [...this.awardBids] }
 
   /** Sealed commits that no reveal opened (known once the award is here): the reveal reputation. */
   unrevealed (): Commit[] {
-    if (this.award === undefined) return []
+    if (this.award === undefined || this.voidByTenant()) return []
     return [...this.sealed].filter(([id]) => !this.reveals.has(id) && !this.awardBids.some((b) => toHex(b.commitId) === id)).map(([, c]) => c)
   }
 

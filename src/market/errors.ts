@@ -14,6 +14,7 @@ export type MarketErrorCode =
   | 'ORDER_MAX_PRICE_MISMATCH'
   | 'ORDER_EQUIVOCATION'
   | 'ORDER_EXPIRED'
+  | 'ORDER_VOID'
   // the local clock: arrived after its window (neither relayed nor acted on)
   | 'ARRIVED_LATE'
   // resource bounds (a flood from one key degrades only that key)

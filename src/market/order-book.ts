@@ -2,11 +2,14 @@ import { toHex } from '../util/bytes.js'
 import { Auction, type Outcome } from './auction.js'
 import { MarketError, MISSING_CONTEXT, ignore } from './errors.js'
 import type { AuctionParams } from './params.js'
-import { orderKeyOf, type AuctionMessage } from './rules.js'
+import { checkOrder, orderKeyOf, type AuctionMessage } from './rules.js'
 
 export { orderKeyOf }
 
 export type BookResult = 'added' | 'duplicate' | 'pending'
+
+/** Rejections that still store the conflicting copy (equivocation evidence). */
+const EQUIVOCATIONS: ReadonlySet<string> = new Set(['ORDER_EQUIVOCATION', 'SEAL_EQUIVOCATION', 'AWARD_EQUIVOCATION', 'BID_EQUIVOCATION'])
 
 export interface OrderBookOptions {
   /** messages waiting for a message they depend on (an order, a seal, an award), in total */
@@ -59,7 +62,11 @@ export class OrderBook {
     const key = orderKeyOf(msg)
     let auction = this.auctions.get(key)
     if (auction === undefined) {
-      if (msg.type === 'Order') this.admitOrder(msg.signer, now)
+      if (msg.type === 'Order') {
+        // a bad order must not make room for itself: judged before anything is evicted
+        checkOrder(msg, this.params)
+        this.admitOrder(msg.signer, now)
+      }
       auction = new Auction(key, this.params)
     }
     let result: BookResult
@@ -67,10 +74,17 @@ export class OrderBook {
       result = auction.add(msg)
     } catch (err) {
       if (err instanceof MarketError && MISSING_CONTEXT.has(err.code)) {
+        // [IGNORE] the tenant voided the order: what waits for its seal or award never matters
+        if (auction.voidByTenant()) throw ignore('ORDER_VOID', 'the order is void (its tenant equivocated)')
         this.park(key, msg)
         return 'pending'
       }
-      if (auction.order !== undefined) this.auctions.set(key, auction)
+      if (auction.order !== undefined) {
+        this.auctions.set(key, auction)
+        // a rejected equivocation was stored and may have voided the order: parked messages
+        // are judged again, so what stays parked does not depend on arrival order
+        if (err instanceof MarketError && EQUIVOCATIONS.has(err.code)) this.retry(key, auction)
+      }
       throw err
     }
     if (auction.order !== undefined) this.auctions.set(key, auction)
@@ -135,6 +149,12 @@ export class OrderBook {
     while (progress && bucket.size > 0) {
       progress = false
       for (const [id, msg] of bucket) {
+        if (auction.voidByTenant()) {
+          // void by the tenant: nothing parked can change the outcome, whichever came first
+          this.unpark(bucket, id)
+          progress = true
+          continue
+        }
         try {
           auction.add(msg)
         } catch (err) {

@@ -137,7 +137,7 @@ export function checkSeal (order: Order, seal: Seal, p: AuctionParams): Commit[]
     try {
       checkCommit(order, c, p)
     } catch (err) {
-      const code = err instanceof MarketError && err.code === 'SEAL_WRONG_ORDER' ? 'SEAL_WRONG_ORDER' : 'SEAL_COMMIT_LATE'
+      const code = err instanceof MarketError && err.code === 'SEAL_WRONG_ORDER' ? 'SEAL_WRONG_ORDER' : err instanceof MarketError && err.code === 'COMMIT_BY_TENANT' ? 'SEAL_BAD_COMMIT' : 'SEAL_COMMIT_LATE'
       throw reject(code, `seal includes an invalid commit: ${(err as Error).message}`, { commitId: toHex(c.id) })
     }
     // [REJECT] two commits of one provider: equivocation, the tenant must exclude both

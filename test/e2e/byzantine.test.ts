@@ -162,7 +162,7 @@ describe('a hostile tenant', () => {
     const a = t.award()
     const b = t.award(() => true, a.body.createdAt + 1)
     await Promise.all([left.publish(a), right.publish(b)])
-    await everywhere('void on every node', t.orderId, (o) => o.outcome === 'void' && o.outcomeReason === 'AWARD_EQUIVOCATION')
+    await everywhere('void on every node', t.orderId, (o) => o.outcome === 'void' && o.outcomeReason === 'TENANT_EQUIVOCATION' && o.evidence.some((e) => e.startsWith('Award:')))
     await expectAgreement(honest, { orderIds: [t.orderId] })
     for (const n of honest) {
       const o = await orderOn(n, t.orderId)
@@ -179,7 +179,7 @@ describe('a hostile tenant', () => {
     const sealB = t.seal((c) => toHex(c.signer) !== toHex(decodeEnvelope(sealA.body.commits[0]!).signer), sealA.body.createdAt + 1)
     expect(sealB.body.commits.length).toBe(sealA.body.commits.length - 1)
     await Promise.all([left.publish(sealA), right.publish(sealB)])
-    await everywhere('void on every node', t.orderId, (o) => o.outcome === 'void' && o.outcomeReason === 'SEAL_EQUIVOCATION')
+    await everywhere('void on every node', t.orderId, (o) => o.outcome === 'void' && o.outcomeReason === 'TENANT_EQUIVOCATION')
     await expectAgreement(honest, { orderIds: [t.orderId] })
   }, 60_000)
 

@@ -47,7 +47,7 @@ export function describeOutcome (o: OrderView): string {
     }
     case 'void': return o.outcomeReason === 'WINNER_EQUIVOCATION'
       ? 'void: the winning provider signed two different commits (evidence held)'
-      : `void: the tenant signed two different messages (${o.outcomeReason ?? 'equivocation'})`
+      : `void: the tenant signed two different ${o.evidence.map((e) => e.split(':')[0] ?? '').filter((t) => t !== 'BidCommit' && t !== '').map((t) => `${t.toLowerCase()}s`).join(' and ') || 'messages'} for this order (evidence held)`
     default:
       if (o.phase === 'expired') return o.outcomeReason === 'NO_SEAL' ? 'expired: the tenant did not seal in time' : 'expired: the tenant did not award in time'
       return `pending (${o.phase})`

@@ -22,8 +22,11 @@ export class Reputation {
     }
     const tenant = accountIdOf(order.signer)
     add(tenant, 'tenant.orders')
-    const o = a.outcome()
-    if (o.status === 'void' && o.reason !== 'WINNER_EQUIVOCATION') add(tenant, 'tenant.equivocations')
+    if (a.voidByTenant()) {
+      // nothing the tenant sealed or awarded counts; which copy a node saw first must not either
+      add(tenant, 'tenant.equivocations')
+      return this.store.finalize(a.orderIdHex, now, rows)
+    }
     for (const c of a.sealedCommits()) add(c.signer, 'provider.sealed')
     for (const c of a.unrevealed()) add(c.signer, 'provider.unrevealed')
     for (const p of a.equivocators()) add(accountIdOf(Buffer.from(p, 'hex')), 'provider.equivocations')

@@ -19,9 +19,9 @@ export function orderViewOf (a: Auction, ctx: ViewContext): OrderView | undefine
   const d = a.windows()
   if (order === undefined || d === undefined) return undefined
   const o = a.outcome()
-  // a tenant that signed two orders or seals has no seal that counts: which copy a node saw
-  // first must not show, or nodes that agree on the outcome would show different bidders
-  const sealVoid = o.status === 'void' && (o.reason === 'ORDER_EQUIVOCATION' || o.reason === 'SEAL_EQUIVOCATION')
+  // a tenant that equivocated has no seal that counts: which copy a node saw first must not
+  // show, or nodes that agree on the outcome would show different bidders
+  const sealVoid = a.voidByTenant()
   const sealed = new Set(sealVoid ? [] : a.sealedCommits().map((c) => toHex(c.id)))
   const awarded = new Set(a.awardedBids().map((b) => toHex(b.commitId)))
   const reveals = new Map(a.revealList().map((r) => [toHex(r.body.commitId), r]))

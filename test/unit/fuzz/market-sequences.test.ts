@@ -19,7 +19,7 @@ import { honestAuction, NET, T0, testKey, testParams, type Scenario } from '../.
  *
  * Properties (a) to (e) run 10,500 cases in all, fresh seeds every run (CI fuzzes a little more
  * each time); fast-check prints the seed and path of any failure to replay it. The bugs they
- * found are the it.fails at the end, each pinned to its minimal counterexample.
+ * found are the regressions at the end, each pinned to its minimal counterexample.
  */
 
 /** One signed message of a pool. */
@@ -365,7 +365,7 @@ function drawn (name: string): fc.Arbitrary<string[]> {
 const twoArrivals = fc.constantFrom(...ALL).chain(drawn).chain((set) => fc.tuple(shuffle(set), shuffle(set), dupsArb, dupsArb))
 
 /** Void because the tenant signed two orders, seals or awards. */
-const TENANT_VOID: ReadonlySet<string> = new Set(['void:ORDER_EQUIVOCATION', 'void:SEAL_EQUIVOCATION', 'void:AWARD_EQUIVOCATION'])
+const TENANT_VOID: ReadonlySet<string> = new Set(['void:TENANT_EQUIVOCATION'])
 
 /** One pool's run, in any order. */
 const sequenceOf = (name: string): fc.Arbitrary<string[]> => drawn(name).chain(shuffle)
@@ -415,13 +415,6 @@ function snapshot (book: OrderBook, key: string): Snapshot {
   }
 }
 
-const VOID_ABOVE: Record<string, readonly string[]> = {
-  // the outcome's void reasons in priority order: an equivocation never hides a higher one
-  ORDER_EQUIVOCATION: [],
-  SEAL_EQUIVOCATION: ['void:ORDER_EQUIVOCATION'],
-  AWARD_EQUIVOCATION: ['void:ORDER_EQUIVOCATION', 'void:SEAL_EQUIVOCATION']
-}
-
 /**
  * Add one message and check what add may do to its auction: 'duplicate' and any refusal leave
  * it as it was; 'pending' parks the message and leaves the auction as it was; 'added' stores
@@ -444,21 +437,23 @@ function checkedAdd (book: OrderBook, e: Entry, now?: number): void {
       same(after, before, `${what()}: the book changed`)
       return
     }
-    same({ pending: after.pending, orderIds: after.orderIds }, { pending: before.pending, orderIds: before.orderIds }, `${what()}: the book changed`)
+    // a stored equivocation may void the order: parked messages are judged again and may go
+    same(after.orderIds, before.orderIds, `${what()}: the book's orders changed`)
+    holds(after.pending <= before.pending, () => `${what()}: parked messages grew`)
     const added = after.ids.filter((x) => !before.ids.includes(x))
     holds(before.ids.every((x) => after.ids.includes(x)), () => `${what()}: a message was removed`)
     holds(added.length <= 1 && added.every((x) => x === id), () => `${what()}: stored more than the conflicting copy`)
     if (me.code === 'BID_EQUIVOCATION') {
       // the second commit is kept as proof and its signer is an equivocator; only a lease to that signer changes
       same(added, [id], `${what()}: the second commit is not kept`)
-      holds(after.equivocators.includes(toHex(e.msg.signer)), () => `${what()}: the provider is not an equivocator`)
+      // (a tenant that equivocated voided the order: bidders' equivocations no longer count)
+      if (!TENANT_VOID.has(before.outcome)) holds(after.equivocators.includes(toHex(e.msg.signer)), () => `${what()}: the provider is not an equivocator`)
       const leasedToSigner = before.outcome.startsWith(`leased:${e.key}/${toHex(e.msg.signer)}:`)
       same(after.outcome, leasedToSigner ? 'void:WINNER_EQUIVOCATION' : before.outcome, `${what()}: outcome`)
       return
     }
-    // a tenant equivocation: void, unless a higher void reason already holds
-    const higher = VOID_ABOVE[me.code] ?? []
-    same(after.outcome, higher.includes(before.outcome) ? before.outcome : `void:${me.code}`, `${what()}: outcome`)
+    // a tenant equivocation: the order is void, whatever the tenant signed twice
+    same(after.outcome, 'void:TENANT_EQUIVOCATION', `${what()}: outcome`)
     if (added.length === 0) same(after.outcome, before.outcome, `${what()}: nothing stored, yet the outcome changed`)
     return
   }
@@ -529,8 +524,7 @@ describe('market message sequences (fuzz)', () => {
         const va = view(a, key)
         const vb = view(b, key)
         same({ outcome: vb.outcome, equivocators: vb.equivocators }, { outcome: va.outcome, equivocators: va.equivocators }, key)
-        // a void order's omissions depend on which seal or award came first: see the it.fails below
-        if (!TENANT_VOID.has(va.outcome)) same(vb.omissions, va.omissions, `${key} omissions`)
+        same(vb.omissions, va.omissions, `${key} omissions`)
         expectCommitsLeftOutSound(a, key)
         expectCommitsLeftOutSound(b, key)
       }
@@ -603,18 +597,19 @@ describe('market message sequences (fuzz)', () => {
   })
 
   /*
-   * Bugs these properties found in src/market, left for whoever edits it. Each property is the
-   * one that should hold; it fails today, on the minimal counterexample given as its example
-   * (so it fails at once and always). When the bug is fixed, it.fails turns red: make it `it`.
+   * Bugs these properties found in src/market (fixed: the lowest-id accept and close count, a
+   * void order shows no omissions, an order is judged before it evicts another, parked
+   * messages are retried after a rejected equivocation). Each runs its minimal counterexample
+   * first, so a regression fails at once.
    */
-  describe('known bugs (it.fails until src/market is fixed)', () => {
+  describe('regressions found by fuzzing', () => {
     // Minimal: 'single' (one provider), [order, seal, award, close, closeAgain] against
     // [order, seal, award, closeAgain, close]: the tenant signs two closes (a restart re-signs
     // one); addClose keeps the first per signer, so lease.closeReason is 'done' on one node and
     // 'again' on the other. The same holds for two LeaseAccepts (lease.acceptId is the first
     // one's id), and with a provider's close as well lease.closedBy can differ (the lowest id
     // among the kept closes wins, and which tenant close is kept depends on arrival).
-    it.fails('the whole outcome (acceptId, closedBy, closeReason too) does not depend on the arrival order', () => {
+    it('the whole outcome (acceptId, closedBy, closeReason too) does not depend on the arrival order', () => {
       const single = ['single.order', 'single.seal', 'single.award']
       fc.assert(fc.property(twoArrivals, (run) => {
         const { a, b, keys } = twoBooks(run)
@@ -630,12 +625,12 @@ describe('market message sequences (fuzz)', () => {
     })
 
     // Minimal: 'single', [order, seal, reveal0, award, awardOmit] against [order, seal, reveal0,
-    // awardOmit, award]: both end void:AWARD_EQUIVOCATION, but awardBids come from whichever
+    // awardOmit, award]: both end void (the tenant equivocated), but awardBids come from whichever
     // award came first, so revealsLeftOut and cheaperLeftOut are [commit0] on one node and []
     // on the other (and a complaint is kept on one, refused as COMPLAINT_UNFOUNDED on the
     // other). Two seals do the same to sealedCommits(), unrevealed() and commitsLeftOut, all of
     // which Reputation.record counts, so nodes holding the same messages count differently.
-    it.fails('a void order\'s omissions do not depend on which of the tenant\'s two awards or seals came first', () => {
+    it('a void order\'s omissions do not depend on which of the tenant\'s two awards or seals came first', () => {
       const start = ['single.order', 'single.seal', 'single.reveal0']
       fc.assert(fc.property(twoArrivals, (run) => {
         const { a, b, keys } = twoBooks(run)
@@ -651,7 +646,7 @@ describe('market message sequences (fuzz)', () => {
     // [lead.order, tie.orderBad]: admitOrder makes room (drops lead's final order) before
     // checkOrder refuses tie.orderBad with REJECT ORDER_BAD_WINDOWS, so a refused message
     // evicted an order: the book is empty afterwards. Any key can sign such an order.
-    it.fails('a refused Order does not evict another order from a full book', () => {
+    it('a refused Order does not evict another order from a full book', () => {
       fc.assert(fc.property(
         fc.subarray(ALL, { minLength: 2, maxLength: 4 }).chain((names) => fc.tuple(fc.tuple(...names.map(drawn)).chain((parts) => shuffle(parts.flat())), nowArb)),
         ([seq, now]) => {
@@ -665,7 +660,7 @@ describe('market message sequences (fuzz)', () => {
     // stored but throws ORDER_EQUIVOCATION, so no retry runs and the close stays parked, dead,
     // until the order is dropped, using its signer's parking quota. Fed after orderB it is
     // refused at once (LEASE_NOT_AWARDED). The outcome is the same; the parked set is not.
-    it.fails('the same set in any arrival order leaves the same messages parked', () => {
+    it('the same set in any arrival order leaves the same messages parked', () => {
       fc.assert(fc.property(twoArrivals, (run) => {
         const { a, b, keys } = twoBooks(run)
         for (const key of keys) expect(sorted(b.pendingFor(key).map(idOf))).toEqual(sorted(a.pendingFor(key).map(idOf)))

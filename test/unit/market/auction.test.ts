@@ -155,7 +155,7 @@ describe('auction rules (one adversarial test each)', () => {
   it('ORDER_EQUIVOCATION voids the order', () => {
     const a = fresh('order')
     rule(() => a.add(signMessage(s.tenant, 'Order', { ...s.order.body, createdAt: T0 + 1 })), 'ORDER_EQUIVOCATION', 'REJECT')
-    expect(a.outcome()).toEqual({ status: 'void', reason: 'ORDER_EQUIVOCATION' })
+    expect(a.outcome()).toEqual({ status: 'void', reason: 'TENANT_EQUIVOCATION' })
   })
 
   it('UNKNOWN_ORDER is IGNORE and parks the message', () => {
@@ -237,7 +237,7 @@ describe('auction rules (one adversarial test each)', () => {
   it('SEAL_EQUIVOCATION voids the order', () => {
     const a = fresh('seal')
     rule(() => a.add(signMessage(s.tenant, 'Seal', { ...s.seal.body, commits: s.seal.body.commits.slice(1) })), 'SEAL_EQUIVOCATION', 'REJECT')
-    expect(a.outcome()).toEqual({ status: 'void', reason: 'SEAL_EQUIVOCATION' })
+    expect(a.outcome()).toEqual({ status: 'void', reason: 'TENANT_EQUIVOCATION' })
   })
 
   it('NOT_SEALED_YET, REVEAL_NOT_SEALED, REVEAL_NOT_PROVIDER, REVEAL_MISMATCH, REVEAL_LATE, one reveal per commit', async () => {
@@ -292,7 +292,7 @@ describe('auction rules (one adversarial test each)', () => {
     const a = fresh('reveals')
     a.add(s.award)
     rule(() => a.add(signMessage(s.tenant, 'Award', { ...s.award.body, createdAt: s.award.body.createdAt + 1 })), 'AWARD_EQUIVOCATION', 'REJECT')
-    expect(a.outcome()).toEqual({ status: 'void', reason: 'AWARD_EQUIVOCATION' })
+    expect(a.outcome()).toEqual({ status: 'void', reason: 'TENANT_EQUIVOCATION' })
   })
 
   it('NOT_AWARDED_YET, LEASE_NOT_AWARDED, LEASE_NOT_PARTY, LEASE_ACCEPT_MISMATCH', () => {

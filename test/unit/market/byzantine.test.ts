@@ -45,14 +45,14 @@ describe('equivocation evidence travels and every node applies it the same way',
     const ev = await evidence(s, s.award, awardB)
     left.add(ev)
     right.add(ev)
-    expect(summary(left.outcome(key(s)))).toBe('void:AWARD_EQUIVOCATION')
-    expect(summary(right.outcome(key(s)))).toBe('void:AWARD_EQUIVOCATION')
+    expect(summary(left.outcome(key(s)))).toBe('void:TENANT_EQUIVOCATION')
+    expect(summary(right.outcome(key(s)))).toBe('void:TENANT_EQUIVOCATION')
     // a node that holds both awards itself finds the conflict and reports it once
     const both = new OrderBook(testParams)
     feed(both, [...s.all, awardB])
     const conflicts = both.get(key(s))!.takeConflicts()
     expect(conflicts.map((c) => c.type)).toEqual(['Award'])
-    expect(summary(both.outcome(key(s)))).toBe('void:AWARD_EQUIVOCATION')
+    expect(summary(both.outcome(key(s)))).toBe('void:TENANT_EQUIVOCATION')
   })
 
   it('split seal and two orders: evidence voids the order on every node', async () => {
@@ -61,12 +61,12 @@ describe('equivocation evidence travels and every node applies it the same way',
     const b = new OrderBook(testParams)
     feed(b, s.all)
     b.add(await evidence(s, s.seal, sealB))
-    expect(summary(b.outcome(key(s)))).toBe('void:SEAL_EQUIVOCATION')
+    expect(summary(b.outcome(key(s)))).toBe('void:TENANT_EQUIVOCATION')
     const orderB = signMessage(s.tenant, 'Order', { ...s.order.body, createdAt: T0 + 1 })
     const c = new OrderBook(testParams)
     feed(c, s.all)
     c.add(await evidence(s, s.order, orderB))
-    expect(summary(c.outcome(key(s)))).toBe('void:ORDER_EQUIVOCATION')
+    expect(summary(c.outcome(key(s)))).toBe('void:TENANT_EQUIVOCATION')
   })
 
   it('a winning provider proven to have signed two commits forfeits the lease; a loser only loses reputation', async () => {
@@ -128,7 +128,7 @@ describe('equivocation evidence travels and every node applies it the same way',
     await fc.assert(fc.property(fc.shuffledSubarray(msgs, { minLength: msgs.length, maxLength: msgs.length }), fc.array(fc.nat(msgs.length - 1), { maxLength: 5 }), (order, dups) => {
       const book = new OrderBook(testParams)
       feed(book, [...order, ...dups.map((i) => msgs[i]!)])
-      expect(summary(book.outcome(key(s)))).toBe('void:AWARD_EQUIVOCATION')
+      expect(summary(book.outcome(key(s)))).toBe('void:TENANT_EQUIVOCATION')
     }), { numRuns: 200 })
   })
 })
