@@ -61,7 +61,7 @@ const SSE_KEEPALIVE_MS = 15_000
  *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases, and /events (SSE)
  *   POST /deploy /leases/close   (Authorization: Bearer <token from DATA/api.token>)
  * Errors are `{error: {code, message, ...}}`: 400 for bad input (the layer's own code, e.g. an
- * SDL error with its path and line), 401, 404, 405, 413, 500 for our own bugs (no details).
+ * SDL error with its path and line), 401, 404, 405, 413, 415, 500 for our own bugs (no details).
  */
 export class ApiServer {
   private constructor (private readonly server: Server, readonly url: string, private readonly streams: Set<ServerResponse>) {}
@@ -95,6 +95,8 @@ export class ApiServer {
           // Never read a body we will not use.
           if (!authorized(req.headers.authorization, opts.token)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the token from the data directory (api.token)') }
           if (!(API_POST_PATHS as readonly string[]).includes(path)) { req.resume(); throw new HttpError(404, 'NOT_FOUND', `no POST route ${path.slice(0, 80)}; try ${API_POST_PATHS.join(', ')}`) }
+          // A body sent as text/plain or a form was not meant as this JSON: refuse it rather than guess.
+          if (!isJson(req.headers['content-type'])) { req.resume(); throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON, sent with content-type: application/json') }
           const body = await readJson(req, opts.maxBodyBytes)
           send(res, 200, await posts[path as ApiPostPath](body))
           return
@@ -190,6 +192,16 @@ function expectObject<T> (body: unknown, required: Record<string, FieldType>, op
   return o as T
 }
 
+/** application/json, with or without parameters (charset=utf-8), in any case. */
+function isJson (contentType: string | undefined): boolean {
+  return contentType !== undefined && /^\s*application\/json\s*(?:;.*)?$/i.test(contentType)
+}
+
+// Fatal: a body that is not UTF-8 is refused, not read with U+FFFD in place of its bad bytes
+// (an SDL would deploy with text its author never wrote). The BOM is kept, so JSON.parse refuses
+// it as before.
+const utf8Body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > max) { req.resume(); throw new HttpError(413, 'BODY_TOO_LARGE', `the body is ${declared} bytes; the limit is ${max}`) }
@@ -200,8 +212,14 @@ async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
     if (size > max) throw new HttpError(413, 'BODY_TOO_LARGE', `the body is over the limit of ${max} bytes`)
     chunks.push(chunk as Buffer)
   }
+  let text: string
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    text = utf8Body.decode(Buffer.concat(chunks))
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'the body is not valid UTF-8')
+  }
+  try {
+    return JSON.parse(text)
   } catch {
     throw new HttpError(400, 'BAD_REQUEST', 'the body is not valid JSON')
   }
