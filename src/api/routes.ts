@@ -61,6 +61,8 @@ export interface ApiErrorBody {
 }
 
 /** The API's own error codes; errors of the layers below keep theirs (SDL_*, UNKNOWN_LEASE…). */
-export type ApiErrorCode = 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'UNAVAILABLE' | 'INTERNAL'
+export type ApiErrorCode =
+  | 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'REQUEST_TIMEOUT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL'
 
 export type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView }

@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { RuntimeError, errorMessage, isSkymeshError } from '../util/errors.js'
 import { jsonReplacer, type Logger } from '../util/logger.js'
 import {
@@ -61,7 +62,8 @@ const SSE_KEEPALIVE_MS = 15_000
  *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases, and /events (SSE)
  *   POST /deploy /leases/close   (Authorization: Bearer <token from DATA/api.token>)
  * Errors are `{error: {code, message, ...}}`: 400 for bad input (the layer's own code, e.g. an
- * SDL error with its path and line), 401, 404, 405, 413, 415, 500 for our own bugs (no details).
+ * SDL error with its path and line), 401, 404, 405, 408, 413, 415, 431, 500 for our own bugs (no
+ * details).
  */
 export class ApiServer {
   private constructor (private readonly server: Server, readonly url: string, private readonly streams: Set<ServerResponse>) {}
@@ -87,9 +89,14 @@ export class ApiServer {
       }
     }
     const streams = new Set<ServerResponse>()
+    // connections with a response in progress: a parse error on one must not write into it
+    const answering = new Set<Duplex>()
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const path = (req.url ?? '/').split('?')[0] as string
+      const socket = req.socket
+      answering.add(socket)
+      res.on('close', () => { answering.delete(socket) })
       try {
         if (req.method === 'POST') {
           // Never read a body we will not use.
@@ -150,6 +157,7 @@ export class ApiServer {
       // node:http checks both timeouts only this often (30 s by default)
       connectionsCheckingInterval: Math.min(1_000, opts.requestTimeoutMs)
     }, (req, res) => { void handle(req, res) })
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => { answerClientError(err, socket, !answering.has(socket)) })
     server.keepAliveTimeout = 1_000
     server.maxHeadersCount = 50
 
@@ -170,6 +178,42 @@ export class ApiServer {
       this.server.closeAllConnections()
     })
   }
+}
+
+/**
+ * A request node:http cannot parse (a byte above 0x7f in the path, a malformed header, headers
+ * too large) or that timed out never reaches the routes; node would answer it in plain text. It
+ * gets the API's JSON error instead, like every other refusal, and the connection is closed as
+ * node does (its framing is lost), without writing into a response already under way.
+ */
+function answerClientError (err: NodeJS.ErrnoException, socket: Duplex, idle: boolean): void {
+  if (idle && err.code !== 'ECONNRESET' && socket.writable) {
+    const [status, code, message]: [number, ApiErrorCode, string] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+          : [400, 'BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.message.slice(0, 100)}); bytes above 0x7f in the path must be percent-encoded`]
+    const text = JSON.stringify({ error: { code, message } } satisfies ApiErrorBody)
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\n` +
+      `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${isHead(err) ? '' : text}`)
+  }
+  socket.destroy()
+}
+
+/**
+ * Whether the request node could not parse was a HEAD, whose answer must have no body (a client
+ * would read the body as the start of the next answer). The parser's error carries the bytes it
+ * was reading and where it stopped: the request starts that packet, or the line the parser was
+ * in when it failed is the request line (the rest of a previous body may come first).
+ */
+function isHead (err: unknown): boolean {
+  const { rawPacket, bytesParsed } = err as { rawPacket?: unknown, bytesParsed?: unknown }
+  if (!(rawPacket instanceof Uint8Array)) return false
+  const text = Buffer.from(rawPacket.buffer, rawPacket.byteOffset, rawPacket.length).toString('latin1')
+  if (text.startsWith('HEAD ')) return true
+  const upTo = typeof bytesParsed === 'number' ? text.slice(0, bytesParsed) : ''
+  return /(?:^|[^A-Z])HEAD [^\r\n]*$/.test(upTo.slice(upTo.lastIndexOf('\n') + 1))
 }
 
 type FieldType = 'string' | 'number'
