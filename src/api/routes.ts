@@ -27,7 +27,10 @@ export const ORDER_PATH_PREFIX = '/orders/'
  */
 export const EVENTS_PATH = '/events'
 
-/** State-changing routes: POST with a JSON body and `Authorization: Bearer <DATA/api.token>`. */
+/**
+ * State-changing routes: POST with a JSON body (UTF-8, `content-type: application/json`) and
+ * `Authorization: Bearer <DATA/api.token>`.
+ */
 export interface ApiPostRoutes {
   '/deploy': { request: DeployRequest, response: DeployResponse }
   '/leases/close': { request: CloseLeaseRequest, response: LeaseView }
@@ -59,6 +62,8 @@ export interface ApiErrorBody {
 }
 
 /** The API's own error codes; errors of the layers below keep theirs (SDL_*, UNKNOWN_LEASE…). */
-export type ApiErrorCode = 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'BODY_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL'
+export type ApiErrorCode =
+  | 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'REQUEST_TIMEOUT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'HEADERS_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL'
 
 export type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView, TenantView }

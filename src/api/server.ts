@@ -1,5 +1,6 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { STATUS_CODES, createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { AddressInfo } from 'node:net'
+import type { Duplex } from 'node:stream'
 import { RuntimeError, errorMessage, isSkymeshError } from '../util/errors.js'
 import { jsonReplacer, type Logger } from '../util/logger.js'
 import {
@@ -62,7 +63,8 @@ const SSE_KEEPALIVE_MS = 15_000
  *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases /tenants, and /events (SSE)
  *   POST /deploy /leases/close   (Authorization: Bearer <token from DATA/api.token>)
  * Errors are `{error: {code, message, ...}}`: 400 for bad input (the layer's own code, e.g. an
- * SDL error with its path and line), 401, 404, 405, 413, 500 for our own bugs (no details).
+ * SDL error with its path and line), 401, 404, 405, 408, 413, 415, 431, 500 for our own bugs (no
+ * details).
  */
 export class ApiServer {
   private constructor (private readonly server: Server, readonly url: string, private readonly streams: Set<ServerResponse>) {}
@@ -89,14 +91,21 @@ export class ApiServer {
       }
     }
     const streams = new Set<ServerResponse>()
+    // connections with a response in progress: a parse error on one must not write into it
+    const answering = new Set<Duplex>()
 
     const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
       const path = (req.url ?? '/').split('?')[0] as string
+      const socket = req.socket
+      answering.add(socket)
+      res.on('close', () => { answering.delete(socket) })
       try {
         if (req.method === 'POST') {
           // Never read a body we will not use.
           if (!authorized(req.headers.authorization, opts.token)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the token from the data directory (api.token)') }
           if (!(API_POST_PATHS as readonly string[]).includes(path)) { req.resume(); throw new HttpError(404, 'NOT_FOUND', `no POST route ${path.slice(0, 80)}; try ${API_POST_PATHS.join(', ')}`) }
+          // A body sent as text/plain or a form was not meant as this JSON: refuse it rather than guess.
+          if (!isJson(req.headers['content-type'])) { req.resume(); throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON, sent with content-type: application/json') }
           const body = await readJson(req, opts.maxBodyBytes)
           send(res, 200, await posts[path as ApiPostPath](body))
           return
@@ -150,6 +159,7 @@ export class ApiServer {
       // node:http checks both timeouts only this often (30 s by default)
       connectionsCheckingInterval: Math.min(1_000, opts.requestTimeoutMs)
     }, (req, res) => { void handle(req, res) })
+    server.on('clientError', (err: NodeJS.ErrnoException, socket: Duplex) => { answerClientError(err, socket, !answering.has(socket)) })
     server.keepAliveTimeout = 1_000
     server.maxHeadersCount = 50
 
@@ -172,6 +182,42 @@ export class ApiServer {
   }
 }
 
+/**
+ * A request node:http cannot parse (a byte above 0x7f in the path, a malformed header, headers
+ * too large) or that timed out never reaches the routes; node would answer it in plain text. It
+ * gets the API's JSON error instead, like every other refusal, and the connection is closed as
+ * node does (its framing is lost), without writing into a response already under way.
+ */
+function answerClientError (err: NodeJS.ErrnoException, socket: Duplex, idle: boolean): void {
+  if (idle && err.code !== 'ECONNRESET' && socket.writable) {
+    const [status, code, message]: [number, ApiErrorCode, string] =
+      err.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'REQUEST_TIMEOUT', 'the request did not arrive in time']
+        : err.code === 'HPE_HEADER_OVERFLOW'
+          ? [431, 'HEADERS_TOO_LARGE', 'the request headers are too large']
+          : [400, 'BAD_REQUEST', `the request is not valid HTTP/1.1 (${err.message.slice(0, 100)}); bytes above 0x7f in the path must be percent-encoded`]
+    const text = JSON.stringify({ error: { code, message } } satisfies ApiErrorBody)
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status] ?? ''}\r\ncontent-type: application/json; charset=utf-8\r\ncache-control: no-store\r\n` +
+      `content-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${isHead(err) ? '' : text}`)
+  }
+  socket.destroy()
+}
+
+/**
+ * Whether the request node could not parse was a HEAD, whose answer must have no body (a client
+ * would read the body as the start of the next answer). The parser's error carries the bytes it
+ * was reading and where it stopped: the request starts that packet, or the line the parser was
+ * in when it failed is the request line (the rest of a previous body may come first).
+ */
+function isHead (err: unknown): boolean {
+  const { rawPacket, bytesParsed } = err as { rawPacket?: unknown, bytesParsed?: unknown }
+  if (!(rawPacket instanceof Uint8Array)) return false
+  const text = Buffer.from(rawPacket.buffer, rawPacket.byteOffset, rawPacket.length).toString('latin1')
+  if (text.startsWith('HEAD ')) return true
+  const upTo = typeof bytesParsed === 'number' ? text.slice(0, bytesParsed) : ''
+  return /(?:^|[^A-Z])HEAD [^\r\n]*$/.test(upTo.slice(upTo.lastIndexOf('\n') + 1))
+}
+
 type FieldType = 'string' | 'number'
 
 /** A JSON object with exactly these fields (required and optional) of these types. */
@@ -192,6 +238,16 @@ function expectObject<T> (body: unknown, required: Record<string, FieldType>, op
   return o as T
 }
 
+/** application/json, with or without parameters (charset=utf-8), in any case. */
+function isJson (contentType: string | undefined): boolean {
+  return contentType !== undefined && /^\s*application\/json\s*(?:;.*)?$/i.test(contentType)
+}
+
+// Fatal: a body that is not UTF-8 is refused, not read with U+FFFD in place of its bad bytes
+// (an SDL would deploy with text its author never wrote). The BOM is kept, so JSON.parse refuses
+// it as before.
+const utf8Body = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
 async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
   const declared = Number(req.headers['content-length'] ?? '0')
   if (declared > max) { req.resume(); throw new HttpError(413, 'BODY_TOO_LARGE', `the body is ${declared} bytes; the limit is ${max}`) }
@@ -202,8 +258,14 @@ async function readJson (req: IncomingMessage, max: number): Promise<unknown> {
     if (size > max) throw new HttpError(413, 'BODY_TOO_LARGE', `the body is over the limit of ${max} bytes`)
     chunks.push(chunk as Buffer)
   }
+  let text: string
   try {
-    return JSON.parse(Buffer.concat(chunks).toString('utf8'))
+    text = utf8Body.decode(Buffer.concat(chunks))
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'the body is not valid UTF-8')
+  }
+  try {
+    return JSON.parse(text)
   } catch {
     throw new HttpError(400, 'BAD_REQUEST', 'the body is not valid JSON')
   }

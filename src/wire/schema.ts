@@ -8,7 +8,22 @@ import { WireError } from './errors.js'
  */
 export interface Schema<T> {
   parse(value: unknown, path: string): T
+  /**
+   * What parse accepts, as data: tools walk it instead of keeping a copy of every message's
+   * shape (the fuzz tests build valid bodies of every type from it, so a new or changed schema
+   * is fuzzed without editing them).
+   */
+  readonly spec: SchemaSpec
 }
+
+export type SchemaSpec =
+  | { kind: 'uint', min: number, max: number }
+  | { kind: 'biguint', max: bigint }
+  | { kind: 'str', minLength: number, maxLength: number, pattern?: RegExp }
+  | { kind: 'literal', values: readonly string[] }
+  | { kind: 'bytes', min: number, max: number }
+  | { kind: 'list', item: Schema<unknown>, maxLength: number }
+  | { kind: 'struct', shape: Shape }
 
 export type Infer<S> = S extends Schema<infer T> ? T : never
 
@@ -32,6 +47,7 @@ export const MAX_U64 = (1n << 64n) - 1n
 /** Non-negative integer that fits a JS number exactly. */
 export function uint (max: number = MAX_SAFE, min = 0): Schema<number> {
   return {
+    spec: { kind: 'uint', min, max },
     parse (v, path) {
       if (typeof v === 'bigint' && v <= BigInt(MAX_SAFE) && v >= 0n) v = Number(v)
       if (typeof v !== 'number' || !Number.isSafeInteger(v)) return bad(path, 'an integer', v)
@@ -44,6 +60,7 @@ export function uint (max: number = MAX_SAFE, min = 0): Schema<number> {
 /** Non-negative integer up to 2^64-1, always a bigint in memory (money). */
 export function biguint (max: bigint = MAX_U64): Schema<bigint> {
   return {
+    spec: { kind: 'biguint', max },
     parse (v, path) {
       if (typeof v === 'number' && Number.isSafeInteger(v)) v = BigInt(v)
       if (typeof v !== 'bigint') return bad(path, 'an integer', v)
@@ -55,6 +72,7 @@ export function biguint (max: bigint = MAX_U64): Schema<bigint> {
 
 export function str (maxLength: number, pattern?: RegExp, minLength = 0): Schema<string> {
   return {
+    spec: pattern === undefined ? { kind: 'str', minLength, maxLength } : { kind: 'str', minLength, maxLength, pattern },
     parse (v, path) {
       if (typeof v !== 'string') return bad(path, 'a string', v)
       if (v.length > maxLength || v.length < minLength) return bad(path, `a string of ${minLength}..${maxLength} characters`, v)
@@ -67,6 +85,7 @@ export function str (maxLength: number, pattern?: RegExp, minLength = 0): Schema
 export function literal<const T extends string> (values: readonly T[]): Schema<T> {
   const set = new Set<string>(values)
   return {
+    spec: { kind: 'literal', values },
     parse (v, path) {
       if (typeof v !== 'string' || !set.has(v)) return bad(path, `one of ${values.join(', ')}`, v)
       return v as T
@@ -79,6 +98,7 @@ export function bytes (len: number | { min: number, max: number }): Schema<Uint8
   const min = typeof len === 'number' ? len : len.min
   const max = typeof len === 'number' ? len : len.max
   return {
+    spec: { kind: 'bytes', min, max },
     parse (v, path) {
       if (!(v instanceof Uint8Array)) return bad(path, min === max ? `${min} bytes` : 'bytes', v)
       if (v.length < min || v.length > max) return bad(path, min === max ? `${min} bytes` : `${min}..${max} bytes`, v)
@@ -89,6 +109,7 @@ export function bytes (len: number | { min: number, max: number }): Schema<Uint8
 
 export function list<T> (item: Schema<T>, maxLength: number): Schema<T[]> {
   return {
+    spec: { kind: 'list', item, maxLength },
     parse (v, path) {
       if (!Array.isArray(v)) return bad(path, 'a list', v)
       if (v.length > maxLength) return bad(path, `a list of at most ${maxLength}`, v)
@@ -107,6 +128,7 @@ export function struct<S extends Shape> (shape: S): Schema<InferShape<S>> {
   const keys = Object.keys(shape)
   const n = keys.length
   return {
+    spec: { kind: 'struct', shape },
     parse (v, path) {
       if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Uint8Array) return bad(path, 'a map', v)
       const obj = v as Record<string, unknown>

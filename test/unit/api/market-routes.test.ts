@@ -129,6 +129,42 @@ describe('POST /deploy', () => {
     expect(src.deploys).toEqual([])
   })
 
+  // Found by the API fuzz tests: a body sent as text/plain (what fetch sends for a string body)
+  // or as a form was deployed as if it were JSON.
+  it('a body sent as anything but application/json is 415 UNSUPPORTED_MEDIA_TYPE, and nothing is deployed', async () => {
+    const src = marketSource()
+    const s = await start(src)
+    const body = JSON.stringify({ sdl: 'x' })
+    for (const type of [undefined, 'text/plain;charset=UTF-8', 'application/x-www-form-urlencoded', 'multipart/form-data; boundary=x', 'application/jsonp', 'text/json']) {
+      const headers: Record<string, string> = { authorization: AUTH.authorization, ...(type !== undefined ? { 'content-type': type } : {}) }
+      // fetch would add text/plain to a string body: send bytes, which it leaves untyped
+      const r = await call(s.url + '/deploy', { method: 'POST', headers, body: new TextEncoder().encode(body) })
+      expect(r.status, String(type)).toBe(415)
+      expect(errorOf(r).code).toBe('UNSUPPORTED_MEDIA_TYPE')
+    }
+    expect(src.deploys).toEqual([])
+    // the media type is case-insensitive and may carry parameters
+    for (const type of ['application/json; charset=utf-8', 'Application/JSON']) {
+      expect((await post(s.url + '/deploy', body, { ...AUTH, 'content-type': type })).status, type).toBe(200)
+    }
+    expect(src.deploys).toHaveLength(2)
+  })
+
+  // Found by the API fuzz tests: bytes that are not UTF-8 were read as U+FFFD and the SDL deployed.
+  it('a body that is not UTF-8 is 400 BAD_REQUEST, and nothing is deployed', async () => {
+    const src = marketSource()
+    const s = await start(src)
+    const text = Buffer.from(JSON.stringify({ sdl: `# HOLE\n${EXAMPLE_SDL}` }))
+    const at = text.indexOf('HOLE')
+    for (const bad of [[0xff], [0xc0, 0xaf], [0xed, 0xa0, 0x80], [0xe2, 0x82]]) {
+      const body = Buffer.concat([text.subarray(0, at), Buffer.from(bad), text.subarray(at + 4)])
+      const r = await call(s.url + '/deploy', { method: 'POST', headers: AUTH, body })
+      expect(r.status).toBe(400)
+      expect(errorOf(r)).toMatchObject({ code: 'BAD_REQUEST', message: 'the body is not valid UTF-8' })
+    }
+    expect(src.deploys).toEqual([])
+  })
+
   // Field names are checked as own keys: an inherited name (toString) is not a known field.
   it('an unknown field named like an Object.prototype member (toString, constructor) is 400 too', async () => {
     const src = marketSource()

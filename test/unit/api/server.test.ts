@@ -135,6 +135,43 @@ describe('ApiServer', () => {
     expect((err as RuntimeError).message).toContain(`127.0.0.1:${port}`)
   })
 
+  /** Write `request` on a new connection; everything the server sends until it closes. */
+  async function rawExchange (s: ApiServer, request: string): Promise<string> {
+    return await new Promise<string>((resolve, reject) => {
+      let text = ''
+      const sock = connect(Number(new URL(s.url).port), '127.0.0.1', () => { sock.write(Buffer.from(request, 'latin1')) })
+      sock.on('data', (d: Buffer) => { text += d.toString('latin1') })
+      sock.on('error', reject)
+      sock.on('close', () => { resolve(text) })
+      setTimeout(() => { sock.destroy(); reject(new Error(`no close; got ${JSON.stringify(text)}`)) }, 5_000).unref()
+    })
+  }
+
+  // Found by the API fuzz tests: node:http answered these itself, in plain text without a code.
+  it('a request node:http cannot parse gets a JSON error with a code too, and the connection is closed', async () => {
+    const s = await start()
+    const cases: Array<[string, number, string]> = [
+      ['GET /orders/\u00e9 HTTP/1.1\r\nhost: x\r\n\r\n', 400, 'BAD_REQUEST'],
+      ['GET /status HTTP/1.1\r\nho st: x\r\n\r\n', 400, 'BAD_REQUEST'],
+      ['POST /deploy HTTP/1.1\r\nhost: x\r\ncontent-length: 2\r\ncontent-length: 3\r\n\r\n{}', 400, 'BAD_REQUEST'],
+      [`GET /status HTTP/1.1\r\nhost: x\r\nx-pad: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'HEADERS_TOO_LARGE']
+    ]
+    for (const [request, status, code] of cases) {
+      const answer = await rawExchange(s, request)
+      const [head, body] = answer.split('\r\n\r\n') as [string, string]
+      expect(head, request.slice(0, 40)).toMatch(new RegExp(`^HTTP/1.1 ${status} `))
+      expect(head.toLowerCase()).toContain('content-type: application/json; charset=utf-8')
+      expect(head.toLowerCase()).toContain('connection: close')
+      expect((JSON.parse(body) as ApiErrorBody).error.code).toBe(code)
+    }
+    // an answer to HEAD has no body, even when the request could not be parsed
+    const head = await rawExchange(s, 'HEAD /orders/\u00e9 HTTP/1.1\r\nhost: x\r\n\r\n')
+    expect(head).toMatch(/^HTTP\/1.1 400 /)
+    expect(head.endsWith('\r\n\r\n')).toBe(true)
+    // and the server keeps serving
+    expect((await call(s.url + '/status')).status).toBe(200)
+  })
+
   // node:http checks requestTimeout/headersTimeout only every connectionsCheckingInterval (30 s
   // by default): the server sets that interval too.
   it('a request whose headers never finish is cut off soon after requestTimeoutMs', async () => {
@@ -151,6 +188,10 @@ describe('ApiServer', () => {
     })
     expect(closedAfter).toBeDefined()
     expect(closedAfter).toBeLessThan(2_500)
+    // with a JSON 408 like any other refusal
+    const answer = await rawExchange(s, 'GET /status HTTP/1.1\r\nHost: 127.0.0.1\r\n')
+    expect(answer).toMatch(/^HTTP\/1.1 408 /)
+    expect((JSON.parse(answer.split('\r\n\r\n')[1] as string) as ApiErrorBody).error.code).toBe('REQUEST_TIMEOUT')
   }, 10_000)
 
   it('close() ends the server: the port refuses new connections', async () => {
