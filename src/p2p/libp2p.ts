@@ -7,7 +7,7 @@ import { bootstrap } from '@libp2p/bootstrap'
 import { circuitRelayServer, circuitRelayTransport, type CircuitRelayService } from '@libp2p/circuit-relay-v2'
 import { dcutr } from '@libp2p/dcutr'
 import { identify } from '@libp2p/identify'
-import type { Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
+import type { ConnectionGater, Ed25519PrivateKey, Libp2p, PeerDiscovery } from '@libp2p/interface'
 import { kadDHT, passthroughMapper, type KadDHT, type Selectors, type Validators } from '@libp2p/kad-dht'
 import { ping } from '@libp2p/ping'
 import { tcp } from '@libp2p/tcp'
@@ -42,6 +42,16 @@ export interface MeshNodeOptions {
   gossip?: Partial<GossipsubOpts>
   /** start the node before returning (default true); false lets the caller register handlers first */
   start?: boolean
+  /**
+   * decides which peers may connect or be dialled (default: libp2p's, which allows all); the
+   * hostile test node uses it to talk to the peers a test names and nobody else
+   */
+  connectionGater?: ConnectionGater
+  /**
+   * over the connection monitor's settings below; the hostile test node keeps a connection its
+   * flood has backed up (a ping behind the backlog times out) instead of aborting it
+   */
+  connectionMonitor?: { abortConnectionOnPingFailure?: boolean }
 }
 
 export interface MeshServices extends Record<string, unknown> {
@@ -165,9 +175,10 @@ export async function createMeshNode (opts: MeshNodeOptions): Promise<MeshLibp2p
     // connections that stop answering. Each ping is a new stream (yamux + multistream-select):
     // every 5 s it was about a third of an idle node's CPU (bench:gossip), so
     // every 30 s.
-    connectionMonitor: { pingInterval: 30_000 },
+    connectionMonitor: { pingInterval: 30_000, ...opts.connectionMonitor },
     peerDiscovery,
     services,
+    ...(opts.connectionGater !== undefined ? { connectionGater: opts.connectionGater } : {}),
     start: opts.start ?? true
   })
 }
