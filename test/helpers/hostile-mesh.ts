@@ -411,7 +411,10 @@ export function startLatencyProbe (nodes: HonestNode[], opts: { path?: string, e
       seen[v.i]?.push(v.ms)
     } catch { /* not a probe line */ }
   })
-  const exited = new Promise<void>((resolve) => child.once('exit', () => { resolve() }))
+  // the probe outlives nodes that stopped answering: it must not outlive the test process
+  const kill = (): void => { child.kill('SIGKILL') }
+  process.once('exit', kill)
+  const exited = new Promise<void>((resolve) => child.once('exit', () => { process.off('exit', kill); resolve() }))
   return {
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM')
