@@ -9,7 +9,7 @@ import {
   API_PATHS, API_POST_PATHS, API_TOKEN_FILE_NAME, ApiServer, EVENTS_PATH, ORDER_PATH_PREFIX, defaultApiServerOptions,
   type ApiErrorBody, type ApiErrorCode, type ApiPostPath
 } from '../../../src/api/index.js'
-import { parseMaxPrice } from '../../../src/node/market-service.js'
+import { parseMaxPrice } from '../../../src/node/market/index.js'
 import type { SkymeshNode } from '../../../src/node/runtime.js'
 import { STORE_FILE_NAME } from '../../../src/node/store.js'
 import { silentLogger } from '../../../src/util/logger.js'
