@@ -34,7 +34,8 @@ describe('skymesh start (separate process)', () => {
     expect(conn.remotePeer.toString()).toBe(info.peerId)
     const peer = await plain.peerStore.get(conn.remotePeer)
     // identify ran: the node's protocols are known to the plain node
-    await expect.poll(async () => (await plain.peerStore.get(conn.remotePeer)).protocols, { timeout: 5000 }).toContain('/ipfs/id/1.0.0')
+    // (the identify answer lands in the peer store as a whole; poll for one of the node's own protocols)
+    await expect.poll(async () => (await plain.peerStore.get(conn.remotePeer)).protocols, { timeout: 10_000 }).toContain('/meshsub/1.1.0')
     expect(peer.id.toString()).toBe(info.peerId)
     // gossipsub under its standard protocol ids, the DHT under the network's private one
     const protocols = (await plain.peerStore.get(conn.remotePeer)).protocols
