@@ -333,7 +333,7 @@ async function coordinator (): Promise<void> {
   const spawnWorker = async (i: number, role: Role, bootstrap: string, extra: { pricing?: Record<string, unknown>, attributes?: Record<string, string> } = {}): Promise<{ addr: string }> => {
     const dir = join(base, `${i}-${role}`)
     await mkdir(dir, { recursive: true, mode: 0o700 })
-    await writeFile(join(dir, CONFIG_FILE_NAME), `# written by bench:market\n${stringify({ network, node: { logLevel: 'warn' } })}`)
+    await writeFile(join(dir, CONFIG_FILE_NAME), `# written by bench:market\n${stringify({ network, node: { logLevel: 'warn' }, provider: { workloads: 'off' } })}`)
     if (extra.pricing !== undefined) await writeFile(join(dir, 'pricing.yaml'), stringify(extra.pricing))
     const child = fork(self, ['--worker'], {
       env: { ...process.env, BENCH_WORKER: '1', BENCH_INDEX: String(i), BENCH_ROLE: role, BENCH_DIR: dir, BENCH_BOOTSTRAP: bootstrap, BENCH_ATTRIBUTES: extra.attributes !== undefined ? JSON.stringify(extra.attributes) : '' },

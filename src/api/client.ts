@@ -1,6 +1,7 @@
 import { processAlive, readRuntimeFile, type RuntimeFile } from '../node/runtime-file.js'
 import { RuntimeError, SkymeshError, errorMessage, type ErrorDetails } from '../util/errors.js'
 import { EVENTS_PATH, ORDER_PATH_PREFIX, type ApiErrorBody, type ApiPath, type ApiPostPath, type ApiPostRoutes, type ApiRoutes, type OrderView } from './routes.js'
+import type { LeaseStatus, LogLine } from '../workload/index.js'
 import { readApiToken } from './token.js'
 
 /**
@@ -24,6 +25,10 @@ export interface NodeClient {
   post<P extends ApiPostPath>(path: P, body: ApiPostRoutes[P]['request']): Promise<ApiPostRoutes[P]['response']>
   /** order updates from the node's event stream, until `signal` aborts */
   orderEvents(signal: AbortSignal): AsyncGenerator<OrderView>
+  /** a lease's workload status (the node asks the provider when it is the tenant) */
+  leaseStatus(leaseId: string): Promise<LeaseStatus>
+  /** a lease's logged lines, at most `tail` per replica */
+  leaseLogs(leaseId: string, opts?: { service?: string, tail?: number }): Promise<LogLine[]>
 }
 
 function notRunning (dataDir: string, why: string): RuntimeError {
@@ -76,7 +81,15 @@ export async function connectToNode (dataDir: string, timeoutMs = 3_000): Promis
       token ??= await readApiToken(dataDir)
       return await call(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
     },
-    orderEvents: (signal) => orderEvents(info.api + EVENTS_PATH, signal)
+    orderEvents: (signal) => orderEvents(info.api + EVENTS_PATH, signal),
+    leaseStatus: async (leaseId) => (await call<{ status: LeaseStatus }>(`/leases/${leaseId}/status`)).status,
+    leaseLogs: async (leaseId, opts = {}) => {
+      const q = new URLSearchParams()
+      if (opts.service !== undefined) q.set('service', opts.service)
+      if (opts.tail !== undefined) q.set('tail', String(opts.tail))
+      const qs = q.toString()
+      return (await call<{ lines: LogLine[] }>(`/leases/${leaseId}/logs${qs === '' ? '' : `?${qs}`}`)).lines
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView, type TenantView
 } from './routes.js'
 import { authorized } from './token.js'
+import type { LeaseStatus, LogLine } from '../workload/index.js'
 
 /** What the API reads from and acts on; SkymeshNode implements it. The API keeps no state of its own. */
 export interface ApiSource {
@@ -20,6 +21,9 @@ export interface ApiSource {
   order(orderId: string): OrderView | undefined
   leases(): LeaseView[]
   tenants(): TenantView[]
+  /** a lease's workload (provider: its own runtime; tenant: asked of the provider) */
+  leaseStatus(leaseId: string): Promise<LeaseStatus>
+  leaseLogs(leaseId: string, opts: { service?: string, tail?: number }): Promise<LogLine[]>
   deploy(sdl: string, opts: { maxPrice?: string }): Promise<DeployResponse>
   closeLease(leaseId: string, reason: string): Promise<LeaseView>
   /** calls `listener` with an order id whenever that order changes; returns the unsubscribe */
@@ -66,6 +70,9 @@ const SSE_KEEPALIVE_MS = 15_000
  * SDL error with its path and line), 401, 404, 405, 408, 413, 415, 431, 500 for our own bugs (no
  * details).
  */
+/** GET /leases/<order id>/<provider key>/status and /logs?service=S&tail=N */
+const LEASE_ROUTE = /^\/leases\/([0-9a-f]{64}\/[0-9a-f]{64})\/(status|logs)$/
+
 export class ApiServer {
   private constructor (private readonly server: Server, readonly url: string, private readonly streams: Set<ServerResponse>) {}
 
@@ -115,6 +122,18 @@ export class ApiServer {
           throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported; GET reads, POST changes state`)
         }
         if (path === EVENTS_PATH) return openStream(req, res)
+        const leaseRoute = LEASE_ROUTE.exec(path)
+        if (leaseRoute !== null) {
+          const [, leaseId, what] = leaseRoute as unknown as [string, string, 'status' | 'logs']
+          if (what === 'status') { send(res, 200, { status: await source.leaseStatus(leaseId) }); return }
+          const q = new URL(req.url ?? '/', 'http://localhost').searchParams
+          const service = q.get('service') ?? undefined
+          const tailText = q.get('tail') ?? undefined
+          if (service !== undefined && !/^[a-z][-a-z0-9]{0,62}$/.test(service)) throw new HttpError(400, 'BAD_REQUEST', 'service: an SDL service name (lower-case letters, digits, -)')
+          if (tailText !== undefined && !/^\d{1,5}$/.test(tailText)) throw new HttpError(400, 'BAD_REQUEST', 'tail: a number of lines, at most 99999')
+          send(res, 200, { lines: await source.leaseLogs(leaseId, { ...(service !== undefined ? { service } : {}), ...(tailText !== undefined ? { tail: Number(tailText) } : {}) }) })
+          return
+        }
         if (path.startsWith(ORDER_PATH_PREFIX)) {
           const id = path.slice(ORDER_PATH_PREFIX.length)
           if (!ORDER_ID.test(id)) throw new HttpError(400, 'BAD_REQUEST', 'an order id is 64 lower-case hex digits')

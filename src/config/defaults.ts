@@ -65,6 +65,16 @@ export interface ProviderConfig {
   probeIntervalMs: number
   /** longest this provider holds capacity for one order (commit to award deadline); longer orders get no bid */
   maxHoldMs: number
+  /**
+   * 'run': leases run as containers on a Docker Engine API runtime (Docker or Podman); with no
+   * usable runtime the provider does not bid and says why. 'off': leases are accepted without
+   * running anything (a devnet or a test mesh), and the node says so.
+   */
+  workloads: 'run' | 'off'
+  /** the runtime's API endpoint (unix:///path or tcp://127.0.0.1:port); null: DOCKER_HOST or the usual sockets */
+  runtimeEndpoint: string | null
+  /** the host address leases' global ports are published on (and named in their endpoints) */
+  publishHost: string
 }
 
 export interface TenantConfig {
@@ -122,7 +132,10 @@ export const defaultConfig: SkymeshConfig = {
     pricing: null,
     announceIntervalMs: 60_000,
     probeIntervalMs: 10 * 60 * 1000,
-    maxHoldMs: 15 * 60 * 1000
+    maxHoldMs: 15 * 60 * 1000,
+    workloads: 'run',
+    runtimeEndpoint: null,
+    publishHost: '127.0.0.1'
   },
   tenant: {
     excludeMinSealed: 5,

@@ -67,7 +67,10 @@ const RULES: Record<string, Record<string, Rule>> = {
     pricing: nullable(text()),
     announceIntervalMs: int(1000, 86_400_000),
     probeIntervalMs: int(10_000, 86_400_000),
-    maxHoldMs: int(1000, 7 * 86_400_000)
+    maxHoldMs: int(1000, 7 * 86_400_000),
+    workloads: oneOf(['run', 'off']),
+    runtimeEndpoint: nullable(text(/^(unix|tcp):\/\/\S+$/, 'unix:///path/to.sock or tcp://HOST:PORT')),
+    publishHost: text(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'a host name or IP address')
   },
   tenant: {
     excludeMinSealed: int(1, 1_000_000),

@@ -54,6 +54,8 @@ export interface BidEngineModules {
   clock: Clock
   /** the latest hardware probe */
   probe: () => ProbeResult
+  /** why this provider cannot serve any lease now (no container runtime, for example) */
+  readiness?: () => NoBidReason | undefined
 }
 
 /** A bid this provider made: with the order and commit from storage, enough to restore() it. */
@@ -108,6 +110,8 @@ export class BidEngine {
     if (existing?.bid !== undefined) return { action: 'bid', bid: existing.bid, price: existing.bid.price }
     const reasons: NoBidReason[] = []
     if (equalBytes(order.signer, this.modules.key.publicKey)) reasons.push({ code: 'OWN_ORDER', message: 'this node placed the order' })
+    const notReady = this.modules.readiness?.()
+    if (notReady !== undefined) reasons.push(notReady)
     if (now > order.body.commitUntil) reasons.push({ code: 'ORDER_CLOSED', message: `the commit deadline passed ${now - order.body.commitUntil} ms before the order reached this provider` })
     const holdMs = deadlinesOf(order.body, this.opts.params).awardUntil - now
     if (holdMs > this.opts.maxHoldMs) reasons.push({ code: 'HOLD_TOO_LONG', message: `the order could hold this provider's capacity for ${Math.round(holdMs / 1000)} s; its policy allows ${Math.round(this.opts.maxHoldMs / 1000)} s` })

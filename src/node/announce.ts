@@ -34,6 +34,8 @@ export interface AnnounceInput {
   addrs: string[]
   attributes: WireAttribute[]
   inventory: Pick<Inventory, 'total' | 'available'>
+  /** the container runtime leases run on, "off" or "none" */
+  runtime?: string
 }
 
 /** The signed body of a ProviderAnnounce, clipped to the wire's caps. */
@@ -47,7 +49,8 @@ export function buildAnnounceBody (i: AnnounceInput): ProviderAnnounceBody {
       .filter((a) => a.key.length >= 1 && a.key.length <= WIRE_LIMITS.attributeKeyLength && a.value.length <= WIRE_LIMITS.attributeValueLength)
       .slice(0, WIRE_LIMITS.maxAttributes),
     total: capacityOf(i.inventory.total),
-    available: capacityOf(i.inventory.available)
+    available: capacityOf(i.inventory.available),
+    runtime: (i.runtime ?? 'none').slice(0, 64)
   }
 }
 
@@ -75,6 +78,8 @@ export interface AnnounceLoopModules {
   putRecord: (msg: SignedMessage<'ProviderAnnounce'>, signal: AbortSignal) => Promise<void>
   /** the inventory net of open commits and leases (the bid engine's); else probed - reserved */
   inventory?: (() => Pick<Inventory, 'total' | 'available'>) | undefined
+  /** the container runtime label ("podman 4.3.1", "off", "none") */
+  runtime?: () => string
 }
 
 /**
@@ -168,7 +173,7 @@ export class AnnounceLoop {
     const probe = this.probe as ProbeResult
     const inventory = this.modules.inventory?.() ?? computeInventory(probe, this.opts.reserved, [])
     const attributes = providerAttributes(probe, this.opts.operatorAttributes)
-    return buildAnnounceBody({ networkId: this.opts.networkId, createdAt, seq, addrs: this.modules.addrs(), attributes, inventory })
+    return buildAnnounceBody({ networkId: this.opts.networkId, createdAt, seq, addrs: this.modules.addrs(), attributes, inventory, runtime: this.modules.runtime?.() ?? 'none' })
   }
 
   private async run (reason: string): Promise<void> {

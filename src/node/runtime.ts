@@ -18,6 +18,9 @@ import { BidEngine, PricingError, auctionParamsFrom, defaultPricing, parsePricin
 import { ALL_TOPICS } from '../wire/index.js'
 import { AnnounceLoop } from './announce.js'
 import { MarketService, parseMaxPrice } from './market/index.js'
+import { LeaseInfoProtocol, ProviderWorkloads } from './workloads/index.js'
+import { LeaseInfoError } from './workloads/lease-info.js'
+import { WorkloadError, type LeaseStatus, type LogLine } from '../workload/index.js'
 import { ProviderDiscovery } from './discovery.js'
 import { ProviderDirectory, defaultProviderDirectoryOptions } from './provider-directory.js'
 import { rolesFromUserAgent, userAgentOf, type Role } from './roles.js'
@@ -45,6 +48,10 @@ export interface SkymeshNodeModules {
   clock: Clock
   /** hardware probe of the provider role; the real probe by default */
   probe: () => Promise<ProbeResult>
+}
+
+function noWorkloads (): never {
+  throw new WorkloadError('UNSUPPORTED', 'this node runs no workloads (it is not a provider)')
 }
 
 /** The command line's overrides over the loaded config (flags win over config.yaml). */
@@ -82,6 +89,8 @@ export class SkymeshNode {
   private runtimeWrite: Promise<void> = Promise.resolve()
   private latestProbe: ProbeResult | undefined
   private pricing: PricingConfig | undefined
+  private workloads: ProviderWorkloads | undefined
+  private leaseInfo: LeaseInfoProtocol | undefined
 
   private constructor (
     readonly dataDir: string,
@@ -152,8 +161,10 @@ export class SkymeshNode {
     this.gossip.onMessage('ProviderAnnounce', (msg, ctx) => { this.directory.upsert(msg, ctx.local ? 'self' : 'gossip') })
     // A provider with no inventory cannot bid: the first probe fails the start.
     if (config.node.roles.includes('provider')) this.latestProbe = await modules.probe()
-    const bidEngine = this.makeBidEngine()
-    const market = await this.startMarket(bidEngine)
+    const workloads = await this.startWorkloads()
+    const bidEngine = this.makeBidEngine(workloads)
+    const market = await this.startMarket(bidEngine, workloads)
+    await this.startLeaseInfo(market, workloads)
     await this.libp2p.start()
     this.cleanups.push(async () => { await this.libp2p.stop() })
     this.gossip.start()
@@ -174,7 +185,39 @@ export class SkymeshNode {
     return { cpuMillicores: r.cpu, memoryBytes: r.memory, storageBytes: r.storage }
   }
 
-  private makeBidEngine (): BidEngine | undefined {
+  /** A provider's container runtime (or why there is none): before anything bids. */
+  private async startWorkloads (): Promise<ProviderWorkloads | undefined> {
+    const { config, modules } = this
+    if (!config.node.roles.includes('provider')) return undefined
+    const workloads = new ProviderWorkloads({
+      mode: config.provider.workloads,
+      publishHost: config.provider.publishHost,
+      ...(config.provider.runtimeEndpoint !== null ? { endpoint: config.provider.runtimeEndpoint } : {})
+    }, { logger: modules.logger.child({ module: 'workload' }) })
+    await workloads.start()
+    this.workloads = workloads
+    this.cleanups.push(() => { workloads.stop() })
+    return workloads
+  }
+
+  /** The lease status and logs protocol: providers answer their leases' tenants; tenants ask. */
+  private async startLeaseInfo (market: MarketService, workloads: ProviderWorkloads | undefined): Promise<void> {
+    const { config } = this
+    const info = new LeaseInfoProtocol(`/${config.network.protocolPrefix}/${config.network.id}/lease/1.0.0`, {
+      libp2p: this.libp2p,
+      tenantOf: (leaseId) => {
+        const l = market.leases().find((x) => x.leaseId === leaseId)
+        return l !== undefined && l.provider === this.key.accountId ? l.tenant : undefined
+      },
+      status: async (leaseId) => await (workloads ?? noWorkloads()).status(leaseId),
+      logs: async (leaseId, opts) => await (workloads ?? noWorkloads()).logs(leaseId, opts)
+    })
+    await info.start()
+    this.leaseInfo = info
+    this.cleanups.push(async () => { await info.stop() })
+  }
+
+  private makeBidEngine (workloads: ProviderWorkloads | undefined): BidEngine | undefined {
     const { config, modules } = this
     if (!config.node.roles.includes('provider')) return undefined
     return new BidEngine({
@@ -184,11 +227,11 @@ export class SkymeshNode {
       reserved: this.reserved(),
       params: auctionParamsFrom(config.network),
       maxHoldMs: config.provider.maxHoldMs
-    }, { key: this.key, clock: modules.clock, probe: () => this.latestProbe as ProbeResult })
+    }, { key: this.key, clock: modules.clock, probe: () => this.latestProbe as ProbeResult, ...(workloads !== undefined ? { readiness: () => workloads.readiness() } : {}) })
   }
 
   /** The store is opened and every auction rebuilt before any gossip arrives. */
-  private async startMarket (bidEngine: BidEngine | undefined): Promise<MarketService> {
+  private async startMarket (bidEngine: BidEngine | undefined, workloads: ProviderWorkloads | undefined): Promise<MarketService> {
     const { config, modules } = this
     const store = Store.open(join(this.dataDir, STORE_FILE_NAME))
     this.cleanups.push(() => { store.close() })
@@ -207,6 +250,7 @@ export class SkymeshNode {
       clock: modules.clock,
       logger: modules.logger.child({ module: 'market' }),
       ...(bidEngine !== undefined ? { bidEngine } : {}),
+      ...(workloads !== undefined ? { workloads } : {}),
       providerAddrs: (id) => this.directory.get(id)?.msg.body.addrs ?? []
     })
     this.market = market
@@ -278,6 +322,7 @@ export class SkymeshNode {
       },
       // available capacity net of what open commits and leases hold
       inventory: () => bidEngine.inventory(),
+      runtime: () => this.workloads?.runtimeLabel() ?? 'none',
       addrs: () => this.libp2p.getMultiaddrs().map((a) => a.toString()),
       publish: async (msg) => await this.gossip.publish(msg),
       putRecord: async (msg, signal) => {
@@ -442,6 +487,7 @@ export class SkymeshNode {
       attributes: e.msg.body.attributes,
       total: e.msg.body.total,
       available: e.msg.body.available,
+      runtime: e.msg.body.runtime,
       reputation: this.marketService.providerReputation(e.peerId)
     }))
   }
@@ -479,6 +525,39 @@ export class SkymeshNode {
     const m = this.marketService
     m.on('update', listener)
     return () => { m.off('update', listener) }
+  }
+
+  /**
+   * A lease's workload status: from this node's own runtime when it is the provider, from the
+   * provider over the lease protocol when it is the tenant.
+   */
+  async leaseStatus (leaseId: string): Promise<LeaseStatus> {
+    const { lease, local } = this.leaseParty(leaseId)
+    if (local) return await (this.workloads ?? noWorkloads()).status(leaseId)
+    const a = await this.need(this.leaseInfo).ask(lease.provider, { leaseId, op: 'status' })
+    if (!('status' in a)) throw new LeaseInfoError('PROVIDER_ERROR', 'the provider answered with something else than a status', { badInput: false })
+    return a.status
+  }
+
+  async leaseLogs (leaseId: string, opts: { service?: string, tail?: number }): Promise<LogLine[]> {
+    const { lease, local } = this.leaseParty(leaseId)
+    if (local) return await (this.workloads ?? noWorkloads()).logs(leaseId, opts)
+    const a = await this.need(this.leaseInfo).ask(lease.provider, { leaseId, op: 'logs', ...opts })
+    if (!('lines' in a)) throw new LeaseInfoError('PROVIDER_ERROR', 'the provider answered with something else than logs', { badInput: false })
+    return a.lines
+  }
+
+  private leaseParty (leaseId: string): { lease: LeaseView, local: boolean } {
+    const lease = this.leases().find((l) => l.leaseId === leaseId)
+    if (lease === undefined) throw new LeaseInfoError('UNKNOWN_LEASE', `no lease ${leaseId.slice(0, 140)} here`)
+    if (lease.provider === this.key.accountId) return { lease, local: true }
+    if (lease.tenant !== this.key.accountId) throw new LeaseInfoError('NOT_A_PARTY', 'only the lease\'s tenant or provider can read its status and logs')
+    return { lease, local: false }
+  }
+
+  private need<T> (v: T | undefined): T {
+    if (v === undefined) throw new Error('node not started')
+    return v
   }
 
   async closeLease (leaseId: string, reason: string): Promise<LeaseView> {

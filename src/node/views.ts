@@ -58,6 +58,8 @@ export interface ProviderView {
   attributes: WireAttribute[]
   total: Capacity
   available: Capacity
+  /** the container runtime its leases run on ("podman 4.3.1"), "off" (runs nothing) or "none" */
+  runtime: string
   /** what this node recorded about the provider in orders that became final */
   reputation: ProviderReputation
 }
@@ -149,5 +151,7 @@ export interface LeaseView {
   denom: string
   closedBy?: string
   closeReason?: string
+  /** tenant side: the provider refused to run the manifest (a missing image, limits…), and why */
+  failure?: { code: string, message: string }
   resources: Array<{ count: number, cpu: number, memory: number, storage: number, gpu: number }>
 }

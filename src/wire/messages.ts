@@ -180,7 +180,9 @@ const providerAnnounceBody = struct({
   addrs: list(str(WIRE_LIMITS.addrLength, undefined, 1), WIRE_LIMITS.maxAddrs),
   attributes,
   total: capacity,
-  available: capacity
+  available: capacity,
+  /** the container runtime leases run on ("podman 4.3.1"), "off" (workloads off) or "none" */
+  runtime: str(64)
 })
 
 const noBidBody = struct({

@@ -17,6 +17,8 @@ type Proc = MeshProc & { cleanupDir: () => Promise<void> }
 const SDL = new URL('../fixtures/sdl/corpus/redis__deploy.yaml', import.meta.url).pathname
 // Every node shares the network section; the reveal window leaves a killed node time to restart.
 const NETWORK = 'network:\n  commitWindowMs: 2000\n  revealWindowMs: 6000\n'
+// providers run no containers in this test (test/unit/workload and e2e/workload do)
+const PROVIDER = 'provider:\n  workloads: off\n'
 const procs: Proc[] = []
 const dirs: Array<() => Promise<void>> = []
 let relayAddr: string
@@ -27,7 +29,7 @@ let tenant: Proc
 async function nodeDir (name: string, extra = '', pricing?: string): Promise<string> {
   const d = await tempDir(`skymesh-market-${name}-`)
   dirs.push(d.cleanup)
-  await writeFile(join(d.path, 'config.yaml'), NETWORK + extra)
+  await writeFile(join(d.path, 'config.yaml'), NETWORK + (extra.includes('provider:') ? extra.replace('provider:\n', PROVIDER) : PROVIDER + extra))
   if (pricing !== undefined) await writeFile(join(d.path, 'pricing.yaml'), pricing)
   return d.path
 }

@@ -35,7 +35,7 @@ const ids = (list: Array<{ peerId: string }>): string[] => list.map((p) => p.pee
 
 function announceBody (seq: number): ProviderAnnounceBody {
   const cap = { cpu: 1000, memory: 1 << 30, storage: [], gpus: [] }
-  return { net: defaultConfig.network.id, createdAt: Date.now(), seq, addrs: [], attributes: [{ key: 'region', value: 'test' }], total: cap, available: cap }
+  return { net: defaultConfig.network.id, createdAt: Date.now(), seq, addrs: [], attributes: [{ key: 'region', value: 'test' }], total: cap, available: cap, runtime: 'none' }
 }
 
 async function plainGossipNode (): Promise<Libp2p<{ identify: unknown, pubsub: GossipSub }>> {

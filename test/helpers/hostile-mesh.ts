@@ -117,7 +117,8 @@ export async function startHonestMesh (opts: HonestMeshOptions): Promise<HonestM
     const d = await tempDir(`skymesh-hostile-${name}-`)
     dirs.push(d.cleanup)
     // warn: an attacked node may log a lot, and the test process keeps every line of stderr
-    const sections = mergeSections({ network, node: { logLevel: 'warn' } }, opts.config, config)
+    // providers run no containers here (the workload tests have their own runtime)
+    const sections = mergeSections({ network, node: { logLevel: 'warn' }, provider: { workloads: 'off' } }, opts.config, config)
     await writeFile(join(d.path, 'config.yaml'), stringify(sections))
     if (pricing !== undefined) await writeFile(join(d.path, 'pricing.yaml'), pricing)
     return d.path

@@ -70,7 +70,9 @@ export class MarketNodes {
   async dataDir (extra = ''): Promise<string> {
     const d = await tempDir('skymesh-market-unit-')
     this.closers.push(d.cleanup)
-    await writeFile(join(d.path, 'config.yaml'), networkYaml(this.net) + extra)
+    // in-process providers run no containers unless a test says so (provider.workloads)
+    const provider = extra.includes('provider:') ? '' : 'provider:\n  workloads: off\n'
+    await writeFile(join(d.path, 'config.yaml'), networkYaml(this.net) + provider + extra)
     return d.path
   }
 

@@ -61,7 +61,7 @@ export const BODY_ARBITRARIES: { [K in MessageType]: fc.Arbitrary<Bodies[K]> } =
   Award: fc.record({ ...base, orderId: hash, reveals: fc.array(fc.uint8Array({ minLength: 1, maxLength: 300 }), { maxLength: 10 }), winner: fc.oneof(hash, fc.constant(new Uint8Array(0))) }),
   LeaseAccept: fc.record({ ...base, orderId: hash, awardId: hash, manifestHash: hash }),
   LeaseClose: fc.record({ ...base, orderId: hash, provider: hash, reason: text(60) }),
-  ProviderAnnounce: fc.record({ ...base, seq: small, addrs: fc.array(nonEmpty(60), { maxLength: 3 }), attributes, total: capacity, available: capacity }),
+  ProviderAnnounce: fc.record({ ...base, seq: small, addrs: fc.array(nonEmpty(60), { maxLength: 3 }), attributes, total: capacity, available: capacity, runtime: text(20) }),
   NoBid: fc.record({ ...base, orderId: hash, reasons: fc.array(fc.record({ code: fc.constantFrom('GPU_MODEL_UNAVAILABLE', 'PRICE_ABOVE_MAX', 'CPU_SHORT'), message: text(80) }), { maxLength: 4 }) }),
   Evidence: fc.record({ ...base, orderId: hash, first: fc.uint8Array({ minLength: 1, maxLength: 400 }), second: fc.uint8Array({ minLength: 1, maxLength: 400 }) }),
   Complaint: fc.record({ ...base, orderId: hash, reveal: fc.uint8Array({ minLength: 1, maxLength: 400 }) })

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { connectToNode, type NodeClient, type OrderView } from '../../api/index.js'
 import { SdlError, isSdlError, parseSdl } from '../../sdl/index.js'
-import { RuntimeError, UsageError } from '../../util/errors.js'
+import { RuntimeError, UsageError, errorMessage } from '../../util/errors.js'
 import { printJson, boolOpt, stringOpt, type Command, type CommandContext } from '../command.js'
 import { leaseLines, noLeaseLines, progressLine } from './market-format.js'
 
@@ -57,6 +57,17 @@ async function follow (client: NodeClient, orderIds: string[], deadline: number,
     await events
   }
   return views
+}
+
+/** The lease's endpoints from its provider (once its services run), or why they are not known. */
+async function endpointLines (client: NodeClient, leaseId: string): Promise<string> {
+  try {
+    const status = await client.leaseStatus(leaseId)
+    const endpoints = status.services.flatMap((s) => s.endpoints.map((e) => `  endpoint  ${s.name}: ${e.uri}`))
+    return endpoints.length === 0 ? '  endpoint  none (the SDL exposes no global port)\n' : endpoints.join('\n') + '\n'
+  } catch (err) {
+    return `  endpoint  unknown: ${errorMessage(err)}\n`
+  }
 }
 
 export const deployCommand: Command = {
@@ -118,7 +129,10 @@ export const deployCommand: Command = {
       printJson(ctx.io, { dseq, orderIds, ok: done && leased.length === orderIds.length, orders, leases: orders.flatMap((o) => o.lease === undefined ? [] : [o.lease]) })
     } else {
       for (const o of orders) {
-        if (o.lease !== undefined) ctx.io.stdout(leaseLines(o.lease).join('\n') + '\n')
+        if (o.lease !== undefined) {
+          ctx.io.stdout(leaseLines(o.lease).join('\n') + '\n')
+          if (o.lease.state === 'active') ctx.io.stdout(await endpointLines(client, o.lease.leaseId))
+        }
         else if (settled(o)) ctx.io.stdout(noLeaseLines(o).join('\n') + '\n')
         else ctx.io.stdout(`order ${o.orderId}: still ${o.phase} when the wait ended\n`)
       }

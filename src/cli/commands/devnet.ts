@@ -4,6 +4,7 @@ import { stringify } from 'yaml'
 import type { OrderView } from '../../api/index.js'
 import { CONFIG_FILE_NAME, loadDevnetSpec, writeFileAtomic } from '../../config/index.js'
 import { parsePricing } from '../../market/index.js'
+import { connectRuntime } from '../../workload/index.js'
 import type { Role } from '../../node/roles.js'
 import type { SkymeshNode } from '../../node/runtime.js'
 import { SdlError, isSdlError, parseSdl } from '../../sdl/index.js'
@@ -22,12 +23,22 @@ const STOP_LIMIT_MS = 6_000
 interface DevnetNode { name: string, roles: Role[], node: SkymeshNode, server: ApiServer, dataDir: string }
 
 /** The config.yaml of a devnet node: rewritten at every start, so each directory explains itself. */
-function nodeConfig (roles: Role[], provider?: { attributes: Record<string, string> }): string {
+function nodeConfig (roles: Role[], workloads: 'run' | 'off', provider?: { attributes: Record<string, string> }): string {
   const doc: Record<string, unknown> = {
     node: { roles, listen: ['/ip4/127.0.0.1/tcp/0'], logLevel: 'warn' },
-    ...(provider !== undefined ? { provider: { attributes: provider.attributes, pricing: 'pricing.yaml' } } : {})
+    ...(provider !== undefined ? { provider: { attributes: provider.attributes, pricing: 'pricing.yaml', workloads } } : {})
   }
   return `# written by skymesh devnet at every start; edit config/devnet.yaml instead\n${stringify(doc)}`
+}
+
+/** Is a container runtime reachable (DOCKER_HOST or the usual sockets)? */
+async function findRuntime (): Promise<{ found: true, label: string } | { found: false, why: string }> {
+  try {
+    const rt = await connectRuntime({}, AbortSignal.timeout(3000))
+    return { found: true, label: `${rt.info.kind} ${rt.info.version} at ${rt.info.endpoint}` }
+  } catch (err) {
+    return { found: false, why: errorMessage(err).slice(0, 200) }
+  }
 }
 
 async function waitUntil (what: string, ready: () => boolean, timeoutMs: number, signal: AbortSignal): Promise<void> {
@@ -70,6 +81,14 @@ export const devnetCommand: Command = {
 
     const base = join(args.dataDir, 'devnet')
     const logger = createLogger('warn')
+    // Providers run leases as containers when a runtime answers (Docker or Podman); without one
+    // the devnet still runs the auction, and says plainly that nothing is started.
+    const workloads = await findRuntime()
+    if (!args.json) {
+      ctx.io.stdout(workloads.found
+        ? `container runtime: ${workloads.label}: leases run as containers\n`
+        : `no container runtime found (${workloads.why}): the auction runs, workloads are not started\n`)
+    }
     // in the devnet file's order (relay, providers, tenant), whatever order they finish starting
     const nodes: DevnetNode[] = []
     const order = ['relay', ...spec.providers.map((p) => p.name), 'tenant']
@@ -77,7 +96,7 @@ export const devnetCommand: Command = {
     const start = async (name: string, roles: Role[], bootstrap: string[], provider?: { attributes: Record<string, string>, pricingYaml: string }): Promise<DevnetNode> => {
       const dataDir = join(base, name)
       await mkdir(dataDir, { recursive: true, mode: 0o700 })
-      await writeFileAtomic(join(dataDir, CONFIG_FILE_NAME), nodeConfig(roles, provider))
+      await writeFileAtomic(join(dataDir, CONFIG_FILE_NAME), nodeConfig(roles, workloads.found ? 'run' : 'off', provider))
       if (provider !== undefined) await writeFileAtomic(join(dataDir, 'pricing.yaml'), provider.pricingYaml)
       const { node, server } = await launchNode({ dataDir, bootstrap }, api, { logger: logger.child({ node: name }) })
       const n = { name, roles, node, server, dataDir }

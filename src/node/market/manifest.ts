@@ -14,7 +14,12 @@ import type { Store } from '../store.js'
 
 export type ManifestOptions = ExchangeLimits & { attempts: number }
 
-export const defaultManifestOptions: ManifestOptions = { maxRequestBytes: 1024 * 1024 + 1024, maxItemBytes: 4096, maxItems: 1, timeoutMs: 5000, attempts: 5 }
+// The provider creates the lease's containers before it accepts (an image may have to be pulled
+// first): the exchange may take a while.
+export const defaultManifestOptions: ManifestOptions = { maxRequestBytes: 1024 * 1024 + 1024, maxItemBytes: 4096, maxItems: 1, timeoutMs: 60_000, attempts: 5 }
+
+/** Why a provider refused to run a lease's manifest (its answer instead of a LeaseAccept). */
+export interface ManifestFailure { code: string, message: string }
 
 export interface ManifestModules {
   libp2p: Pick<Libp2p, 'handle' | 'unhandle' | 'dialProtocol' | 'peerStore'>
@@ -31,8 +36,13 @@ export interface ManifestModules {
   syncOrder: (orderId: string) => Promise<unknown>
   ingest: (bytes: Uint8Array) => void
   publish: (msg: AnySignedMessage) => Promise<void>
-  /** a lease's state moved (accepted) */
+  /** a lease's state moved (accepted, or refused by its provider) */
   updated: (orderId: string) => void
+  /**
+   * provider side: run the lease before accepting it (an accepted lease has its services
+   * created); a throw refuses the manifest with the error's code and message
+   */
+  beforeAccept?: (orderId: string, manifest: Uint8Array) => Promise<void>
 }
 
 /**
@@ -42,6 +52,8 @@ export interface ManifestModules {
  */
 export class ManifestExchange {
   private readonly delivering = new Set<string>()
+  /** tenant side: leases whose provider refused the manifest, and why (bounded) */
+  private readonly failures = new Map<string, ManifestFailure>()
 
   constructor (private readonly protocol: string, private readonly opts: ManifestOptions, private readonly modules: ManifestModules) {}
 
@@ -76,6 +88,15 @@ export class ManifestExchange {
         if (state?.status !== 'leased' || state.lease.state !== 'awarded') return
         try {
           const replies = await request(this.modules.libp2p, peer, this.protocol, req, this.opts)
+          const refused = replies.map(decodeFailure).find((f) => f !== undefined)
+          if (refused !== undefined) {
+            // the provider could not run it (a missing image, limits): final, the tenant sees why
+            this.failures.set(orderId, refused)
+            if (this.failures.size > 10_000) this.failures.delete(this.failures.keys().next().value as string)
+            this.modules.logger.warn('the provider refused the manifest', { orderId, provider, code: refused.code })
+            this.modules.updated(orderId)
+            return
+          }
           for (const r of replies) this.modules.ingest(r)
           const o = this.modules.book.outcome(orderId)
           if (o?.status === 'leased' && o.lease.state !== 'awarded') {
@@ -115,6 +136,14 @@ export class ManifestExchange {
     // past the order's final deadline an accept would not count anywhere
     if (a.isFinal(this.modules.clock.now())) return []
     this.modules.store.set(`manifest:${orderId}`, Buffer.from(r.manifest).toString('utf8'))
+    if (this.modules.beforeAccept !== undefined) {
+      try {
+        await this.modules.beforeAccept(orderId, r.manifest)
+      } catch (err) {
+        const code = typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : 'WORKLOAD_FAILED'
+        return [encodeCanonical({ refused: { code: code.slice(0, 64), message: (err instanceof Error ? err.message : String(err)).slice(0, 1000) } })]
+      }
+    }
     if (o.lease.state !== 'awarded') {
       const accept = a.messages().find((m) => m.type === 'LeaseAccept')
       return accept === undefined ? [] : [accept.bytes]
@@ -123,6 +152,20 @@ export class ManifestExchange {
     await this.modules.publish(accept)
     return [accept.bytes]
   }
+
+  /** Why the provider refused this order's manifest, if it did (tenant side). */
+  failure (orderId: string): ManifestFailure | undefined {
+    return this.failures.get(orderId)
+  }
+}
+
+function decodeFailure (frame: Uint8Array): ManifestFailure | undefined {
+  try {
+    const v = cborDecode(frame, { strict: true, useMaps: false }) as { refused?: { code?: unknown, message?: unknown } }
+    const f = v?.refused
+    if (typeof f?.code === 'string' && typeof f.message === 'string') return { code: f.code.slice(0, 64), message: f.message.slice(0, 1000) }
+  } catch { /* an envelope, not a refusal */ }
+  return undefined
 }
 
 function decodeManifestRequest (req: Uint8Array): { orderId: Uint8Array, manifest: Uint8Array } | undefined {

@@ -1,9 +1,9 @@
 import { EventEmitter, setMaxListeners } from 'node:events'
 import type { Libp2p, PeerId } from '@libp2p/interface'
 import type { NetworkConfig } from '../../config/index.js'
-import type { NodeKey } from '../../identity/index.js'
+import { accountIdOf, type NodeKey } from '../../identity/index.js'
 import {
-  BidEngine, MarketError, OrderBook, TenantEngine, checkTimely, decimalToWire, deadlinesOf, noBidBody, orderIdOfMessage, orderKeyOf,
+  BidEngine, MarketError, OrderBook, TenantEngine, checkTimely, decimalToWire, deadlinesOf, noBidBody, orderIdOfMessage, orderKeyOf, sdlGroupFromOrder,
   type Auction, type AuctionMessage, type AuctionParams, type Conflict, type Lease, type OrderBookOptions
 } from '../../market/index.js'
 import type { GossipService } from '../../p2p/index.js'
@@ -20,6 +20,7 @@ import { NoBidBook, defaultNoBidOptions, type NoBidOptions } from './no-bids.js'
 import { Reputation } from './reputation.js'
 import { OrderSync, defaultSyncOptions, type SyncOptions } from './sync.js'
 import { leaseViewOf, orderViewOf } from './views.js'
+import type { LeaseWorkload, ProviderWorkloads } from '../workloads/provider-workloads.js'
 
 export type MarketServiceErrorCode = 'NOT_A_TENANT' | 'UNKNOWN_LEASE' | 'NOT_A_PARTY' | 'LEASE_CLOSED' | 'BAD_MAX_PRICE'
 
@@ -67,6 +68,8 @@ export interface MarketServiceModules {
   bidEngine?: BidEngine
   /** known addresses of a provider (from its announce), to deliver a manifest */
   providerAddrs: (accountId: string) => string[]
+  /** the provider role's containers: run before accepting, removed when the lease ends */
+  workloads?: ProviderWorkloads
 }
 
 type MarketMessage = AuctionMessage | SignedMessage<'NoBid'>
@@ -141,7 +144,8 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       syncOrder: async (id) => await this.sync.syncOrder(id, true),
       ingest: (b) => { this.ingestBytes(b) },
       publish: async (m) => { await this.publish(m) },
-      updated: (id) => { this.emit('update', id) }
+      updated: (id) => { this.emit('update', id) },
+      ...(modules.workloads !== undefined ? { beforeAccept: async (id: string, manifest: Uint8Array) => { await this.runLease(id, manifest) } } : {})
     })
   }
 
@@ -161,6 +165,33 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     this.timer = setInterval(() => { void this.tick() }, 100)
     this.timer.unref()
     await this.resume()
+    // after a restart: running leases are adopted, missing ones restarted, orphans removed
+    if (this.modules.workloads !== undefined) void this.modules.workloads.reconcile(this.runningLeases())
+  }
+
+  /** This provider's active leases with their stored manifests (what must be running). */
+  private runningLeases (): LeaseWorkload[] {
+    const out: LeaseWorkload[] = []
+    for (const a of this.book.auctionList()) {
+      const o = a.outcome()
+      if (o.status !== 'leased' || o.lease.state !== 'active' || !equalBytes(o.lease.provider, this.modules.key.publicKey)) continue
+      const manifest = this.modules.store.get(`manifest:${a.orderIdHex}`)
+      if (manifest !== undefined && a.order !== undefined) out.push(this.leaseWorkload(a.order, o.lease, manifest))
+    }
+    return out
+  }
+
+  private leaseWorkload (order: SignedMessage<'Order'>, lease: Lease, manifestJson: string): LeaseWorkload {
+    return { leaseId: lease.leaseId, tenant: accountIdOf(lease.tenant), group: order.body.group.name, resources: sdlGroupFromOrder(order.body.group).resources, manifestJson }
+  }
+
+  /** Provider side, before the LeaseAccept: create and start the lease's services. */
+  private async runLease (orderId: string, manifest: Uint8Array): Promise<void> {
+    const workloads = this.modules.workloads
+    const a = this.book.get(orderId)
+    const o = a?.outcome()
+    if (workloads === undefined || a?.order === undefined || o?.status !== 'leased') return
+    await workloads.deploy(this.leaseWorkload(a.order, o.lease, Buffer.from(manifest).toString('utf8')))
   }
 
   /** A peer that speaks the sync protocol appeared: the first few are asked for recent orders. */
@@ -429,6 +460,12 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     if (o.status === 'leased' && o.lease.state === 'awarded' && equalBytes(o.lease.tenant, this.modules.key.publicKey) && !a.isFinal(this.modules.clock.now())) {
       void this.manifest.deliver(key, o.lease)
     }
+    // this provider's lease ended (closed, or voided by evidence after it ran): remove its containers
+    const workloads = this.modules.workloads
+    if (workloads !== undefined && this.modules.store.get(`manifest:${key}`) !== undefined) {
+      const ended = o.status === 'void' || (o.status === 'leased' && o.lease.state === 'closed' && equalBytes(o.lease.provider, this.modules.key.publicKey))
+      if (ended) void workloads.close(`${key}/${toHex(this.modules.key.publicKey)}`)
+    }
   }
 
   async publish (msg: AnySignedMessage): Promise<void> {
@@ -603,7 +640,8 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       blockMs: this.opts.network.blockMs,
       self: this.modules.key.publicKey,
       noBids: this.noBids.of(orderId),
-      myReasons: this.modules.bidEngine?.reasons(orderId)
+      myReasons: this.modules.bidEngine?.reasons(orderId),
+      ...withFailure(this.manifest.failure(orderId))
     })
   }
 
@@ -619,7 +657,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   leaseView (order: SignedMessage<'Order'>, lease: Lease): LeaseView {
     const a = this.book.get(toHex(lease.orderId))
     if (a === undefined) throw new MarketServiceError('UNKNOWN_LEASE', `no lease ${lease.leaseId} here`, { badInput: true })
-    return leaseViewOf(a, order, lease, { now: this.modules.clock.now(), blockMs: this.opts.network.blockMs })
+    return leaseViewOf(a, order, lease, { now: this.modules.clock.now(), blockMs: this.opts.network.blockMs, ...withFailure(this.manifest.failure(toHex(lease.orderId))) })
   }
 
   providerReputation (account: string): ProviderReputation {
@@ -629,6 +667,10 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   tenants (): TenantView[] {
     return this.reputation.tenants()
   }
+}
+
+function withFailure (f: { code: string, message: string } | undefined): { failure?: { code: string, message: string } } {
+  return f === undefined ? {} : { failure: f }
 }
 
 function fromHexStrict (hex: string): Uint8Array {

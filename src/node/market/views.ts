@@ -11,6 +11,8 @@ export interface ViewContext {
   self: Uint8Array
   noBids: Array<{ provider: string, reasons: NoBidReason[] }>
   myReasons: NoBidReason[] | undefined
+  /** tenant side: the provider refused the manifest */
+  failure?: { code: string, message: string }
 }
 
 /** The JSON view of one order as this node sees it: bids, outcome, lease, omissions, evidence. */
@@ -80,14 +82,15 @@ function evidenceLabel (e: SignedMessage<'Evidence'>): string | undefined {
   }
 }
 
-export function leaseViewOf (a: Auction, order: SignedMessage<'Order'>, lease: Lease, ctx: Pick<ViewContext, 'now' | 'blockMs'>): LeaseView {
+export function leaseViewOf (a: Auction, order: SignedMessage<'Order'>, lease: Lease, ctx: Pick<ViewContext, 'now' | 'blockMs' | 'failure'>): LeaseView {
   const blocksPerMonth = MS_PER_MONTH / BigInt(ctx.blockMs)
+  const state = lease.state === 'awarded' && a.isFinal(ctx.now) ? 'unaccepted' : lease.state
   return {
     leaseId: lease.leaseId,
     orderId: toHex(lease.orderId),
     tenant: accountIdOf(lease.tenant),
     provider: accountIdOf(lease.provider),
-    state: lease.state === 'awarded' && a.isFinal(ctx.now) ? 'unaccepted' : lease.state,
+    state,
     denom: lease.price.denom,
     pricePerBlock: wireToDecimal(lease.price.amount),
     pricePerMonth: wireToDecimal(lease.price.amount * blocksPerMonth),
@@ -95,6 +98,8 @@ export function leaseViewOf (a: Auction, order: SignedMessage<'Order'>, lease: L
     actPerMonth: formatDecimal((lease.price.amount * blocksPerMonth + 999_999n) / 1_000_000n, 6),
     ...(lease.closedBy !== undefined ? { closedBy: lease.closedBy } : {}),
     ...(lease.closeReason !== undefined ? { closeReason: lease.closeReason } : {}),
+    // the provider refused to run it: shown until the lease is accepted after all
+    ...(ctx.failure !== undefined && lease.state === 'awarded' ? { failure: ctx.failure } : {}),
     resources: order.body.group.resources.map((u) => ({ count: u.count, cpu: u.cpu, memory: u.memory, storage: u.storage.reduce((n, v) => n + v.size, 0), gpu: u.gpu.units }))
   }
 }

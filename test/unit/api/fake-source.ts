@@ -47,6 +47,7 @@ export const fakeProvider: ProviderView = {
   attributes: [{ key: 'region', value: 'eu-west' }],
   total: { cpu: 8000, memory: 1 << 30, storage: [], gpus: [] },
   available: { cpu: 4000, memory: 1 << 29, storage: [], gpus: [] },
+  runtime: 'podman 4.3.1',
   reputation: { sealed: 4, unrevealed: 1, equivocations: 0, complaints: 0 }
 }
 
@@ -73,6 +74,8 @@ export function fakeSource (over: Partial<MeshSource> = {}): ApiSource {
     order: () => undefined,
     leases: () => [],
     tenants: () => [],
+    leaseStatus: async () => { throw new Error('not in this test') },
+    leaseLogs: async () => { throw new Error('not in this test') },
     deploy: async () => { throw new Error('not in this test') },
     closeLease: async () => { throw new Error('not in this test') },
     onOrderUpdate: () => () => {}

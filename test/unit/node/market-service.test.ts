@@ -76,7 +76,7 @@ beforeAll(async () => {
     nodes.start({ roles: ['provider'], bootstrap: hub, pricing: CHEAP_PRICING }),
     nodes.start({ roles: ['provider'], bootstrap: hub, pricing: MID_PRICING, attributes: { region: 'eu-west' } }),
     // every core of the recorded machine is kept back: it cannot serve a 1-cpu order
-    nodes.start({ roles: ['provider'], bootstrap: hub, extraConfig: 'provider:\n  reserved: { cpu: 1000000000 }\n' })
+    nodes.start({ roles: ['provider'], bootstrap: hub, extraConfig: 'provider:\n  reserved: { cpu: 1000000000 }\n  workloads: off\n' })
   ])).map((s) => s.node) as [SkymeshNode, SkymeshNode, SkymeshNode]
   await waitForMarketMesh([cheap, mid, full])
   await waitForMarketMesh([tenant], 3)

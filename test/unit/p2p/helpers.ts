@@ -24,8 +24,9 @@ export function announceBody (over: Partial<ProviderAnnounceBody> = {}): Provide
     attributes: [{ key: 'region', value: 'test' }],
     total: capacity(),
     available: capacity(),
+    runtime: 'none',
     ...over
-  }
+  } as ProviderAnnounceBody
 }
 
 export function announce (key: NodeKey, over: Partial<ProviderAnnounceBody> = {}): SignedMessage<'ProviderAnnounce'> {
