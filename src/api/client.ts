@@ -23,6 +23,8 @@ export interface NodeClient {
   order(orderId: string): Promise<OrderView>
   /** a state-changing call, with the token from the data directory */
   post<P extends ApiPostPath>(path: P, body: ApiPostRoutes[P]['request']): Promise<ApiPostRoutes[P]['response']>
+  /** a one-time dashboard login code (with the token from the data directory) */
+  dashboardLoginCode(): Promise<{ code: string, expiresAt: number }>
   /** order updates from the node's event stream, until `signal` aborts */
   orderEvents(signal: AbortSignal): AsyncGenerator<OrderView>
   /** a lease's workload status (the node asks the provider when it is the tenant) */
@@ -80,6 +82,10 @@ export async function connectToNode (dataDir: string, timeoutMs = 3_000): Promis
     post: async (path, body) => {
       token ??= await readApiToken(dataDir)
       return await call(path, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+    },
+    dashboardLoginCode: async () => {
+      token ??= await readApiToken(dataDir)
+      return await call('/dashboard/login-code', { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' })
     },
     orderEvents: (signal) => orderEvents(info.api + EVENTS_PATH, signal),
     leaseStatus: async (leaseId) => (await call<{ status: LeaseStatus }>(`/leases/${leaseId}/status`)).status,

@@ -56,6 +56,21 @@ export interface CloseLeaseRequest {
   reason?: string
 }
 
+/**
+ * The dashboard's login (docs/dashboard.md). Apart from ApiPostRoutes: /dashboard/session needs
+ * no token (the one-time code is the credential) and /dashboard/login-code only the API token.
+ */
+export interface DashboardPostRoutes {
+  /** Authorization: Bearer <DATA/api.token>; a code good for one exchange within 5 minutes */
+  '/dashboard/login-code': { request: Record<string, never>, response: { code: string, expiresAt: number } }
+  /** the page trades the code once for a session token (Bearer, for the routes that change state) */
+  '/dashboard/session': { request: { code: string }, response: { token: string, expiresAt: number } }
+  /** Authorization: Bearer <session token>; ends that session */
+  '/dashboard/logout': { request: Record<string, never>, response: { ended: true } }
+}
+export type DashboardPostPath = keyof DashboardPostRoutes
+export const DASHBOARD_POST_PATHS: readonly DashboardPostPath[] = ['/dashboard/login-code', '/dashboard/session', '/dashboard/logout']
+
 /** Body of every non-2xx answer. */
 export interface ApiErrorBody {
   error: { code: string, message: string, layer?: string, details?: Record<string, unknown> }
@@ -65,5 +80,7 @@ export interface ApiErrorBody {
 export type ApiErrorCode =
   | 'NOT_FOUND' | 'UNAUTHORIZED' | 'METHOD_NOT_ALLOWED' | 'BAD_REQUEST' | 'REQUEST_TIMEOUT' | 'BODY_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE'
   | 'HEADERS_TOO_LARGE' | 'UNAVAILABLE' | 'INTERNAL'
+  // a Host header that is not this API's (DNS rebinding), an Origin of another site
+  | 'BAD_HOST' | 'FORBIDDEN_ORIGIN'
 
 export type { GossipView, LeaseView, NodeStatus, OrderView, PeerView, ProviderView, TenantView }

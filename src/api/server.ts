@@ -8,8 +8,12 @@ import {
   type ApiErrorBody, type ApiErrorCode, type ApiPostPath, type ApiPostRoutes, type ApiRoutes, type CloseLeaseRequest, type DeployRequest,
   type DeployResponse, type GossipView, type LeaseView, type NodeStatus, type OrderView, type PeerView, type ProviderView, type TenantView
 } from './routes.js'
+import { checkHostAndOrigin, hostGuardFor, type HostGuard } from './guard.js'
+import { SessionStore } from './session.js'
+import { DASHBOARD_POST_PATHS, type DashboardPostPath, type DashboardPostRoutes } from './routes.js'
 import { authorized } from './token.js'
 import type { LeaseStatus, LogLine } from '../workload/index.js'
+import { loadStaticAssets, type StaticAsset } from './static-assets.js'
 
 /** What the API reads from and acts on; SkymeshNode implements it. The API keeps no state of its own. */
 export interface ApiSource {
@@ -41,6 +45,8 @@ export interface ApiServerOptions {
   maxBodyBytes: number
   /** open event streams at most; more get 503 */
   maxEventStreams: number
+  /** the built dashboard (index.html and its assets), served at / and /assets/; none when absent */
+  dashboardDir?: string
 }
 
 export const defaultApiServerOptions = { requestTimeoutMs: 5_000, maxBodyBytes: 1024 * 1024, maxEventStreams: 32 }
@@ -66,9 +72,11 @@ const SSE_KEEPALIVE_MS = 15_000
  * The local HTTP JSON API (node:http), bound to 127.0.0.1 by default.
  *   GET  /status /peers /providers /gossip /orders /orders/<id> /leases /tenants, and /events (SSE)
  *   POST /deploy /leases/close   (Authorization: Bearer <token from DATA/api.token>)
+ *   POST /dashboard/login-code /dashboard/session /dashboard/logout   (docs/dashboard.md)
+ *   GET  / and /assets/<file>: the dashboard, when built
  * Errors are `{error: {code, message, ...}}`: 400 for bad input (the layer's own code, e.g. an
- * SDL error with its path and line), 401, 404, 405, 408, 413, 415, 431, 500 for our own bugs (no
- * details).
+ * SDL error with its path and line) or a Host that is not ours, 401, 403 for another site's
+ * Origin, 404, 405, 408, 413, 415, 431, 500 for our own bugs (no details).
  */
 /** GET /leases/<order id>/<provider key>/status and /logs?service=S&tail=N */
 const LEASE_ROUTE = /^\/leases\/([0-9a-f]{64}\/[0-9a-f]{64})\/(status|logs)$/
@@ -97,6 +105,31 @@ export class ApiServer {
         return await source.closeLease(b.leaseId, b.reason ?? 'closed by the API')
       }
     }
+    const sessions = new SessionStore()
+    const bearer = (header: string | undefined): string => /^\s*Bearer\s+(\S+)\s*$/.exec(header ?? '')?.[1] ?? ''
+    // the API token, or a dashboard session traded for a one-time code
+    const mayChangeState = (header: string | undefined): boolean => authorized(header, opts.token) || sessions.valid(bearer(header))
+    const dashboardPosts: { [P in DashboardPostPath]: (body: unknown, req: IncomingMessage) => DashboardPostRoutes[P]['response'] } = {
+      '/dashboard/login-code': (body, req) => {
+        expectObject(body, {})
+        // only the holder of DATA/api.token, not a session, mints codes
+        if (!authorized(req.headers.authorization, opts.token)) throw new HttpError(401, 'UNAUTHORIZED', 'a login code needs the token from the data directory (api.token)')
+        return sessions.issueLoginCode()
+      },
+      '/dashboard/session': (body) => {
+        const b = expectObject<{ code: string }>(body, { code: 'string' })
+        const s = sessions.redeem(b.code)
+        if (s === undefined) throw new HttpError(401, 'UNAUTHORIZED', 'the login code is unknown, used or expired; run `skymesh dashboard` for a new link')
+        return s
+      },
+      '/dashboard/logout': (body, req) => {
+        expectObject(body, {})
+        sessions.end(bearer(req.headers.authorization))
+        return { ended: true }
+      }
+    }
+    const assets: Map<string, StaticAsset> = opts.dashboardDir !== undefined ? await loadStaticAssets(opts.dashboardDir) : new Map()
+    let guard: HostGuard | undefined
     const streams = new Set<ServerResponse>()
     // connections with a response in progress: a parse error on one must not write into it
     const answering = new Set<Duplex>()
@@ -107,9 +140,25 @@ export class ApiServer {
       answering.add(socket)
       res.on('close', () => { answering.delete(socket) })
       try {
+        // Before anything else: a page of another site (or one reached by DNS rebinding) neither
+        // reads nor drives the API.
+        const refusal = guard === undefined ? 'BAD_HOST' : checkHostAndOrigin(req.headers, guard)
+        if (refusal === 'BAD_HOST') { req.resume(); throw new HttpError(400, 'BAD_HOST', 'the Host header must name this API (127.0.0.1, localhost or [::1] and its port)') }
+        if (refusal === 'FORBIDDEN_ORIGIN') { req.resume(); throw new HttpError(403, 'FORBIDDEN_ORIGIN', 'requests from another site are refused') }
+        if (req.method === 'POST' && (DASHBOARD_POST_PATHS as readonly string[]).includes(path)) {
+          const p = path as DashboardPostPath
+          // the session route is how a page without a token gets one; the others need a token
+          if (p === '/dashboard/login-code' && !authorized(req.headers.authorization, opts.token)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'a login code needs the token from the data directory (api.token)') }
+          if (p === '/dashboard/logout' && !mayChangeState(req.headers.authorization)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'no session to end') }
+          if (!isJson(req.headers['content-type'])) { req.resume(); throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON, sent with content-type: application/json') }
+          // a login needs a few bytes; never read more
+          const body = await readJson(req, 1024)
+          send(res, 200, dashboardPosts[p](body, req))
+          return
+        }
         if (req.method === 'POST') {
           // Never read a body we will not use.
-          if (!authorized(req.headers.authorization, opts.token)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the token from the data directory (api.token)') }
+          if (!mayChangeState(req.headers.authorization)) { req.resume(); throw new HttpError(401, 'UNAUTHORIZED', 'this route needs the token from the data directory (api.token)') }
           if (!(API_POST_PATHS as readonly string[]).includes(path)) { req.resume(); throw new HttpError(404, 'NOT_FOUND', `no POST route ${path.slice(0, 80)}; try ${API_POST_PATHS.join(', ')}`) }
           // A body sent as text/plain or a form was not meant as this JSON: refuse it rather than guess.
           if (!isJson(req.headers['content-type'])) { req.resume(); throw new HttpError(415, 'UNSUPPORTED_MEDIA_TYPE', 'the body must be JSON, sent with content-type: application/json') }
@@ -122,6 +171,8 @@ export class ApiServer {
           throw new HttpError(405, 'METHOD_NOT_ALLOWED', `${req.method ?? '?'} is not supported; GET reads, POST changes state`)
         }
         if (path === EVENTS_PATH) return openStream(req, res)
+        const asset = assets.get(path)
+        if (asset !== undefined) { sendAsset(req, res, asset); return }
         const leaseRoute = LEASE_ROUTE.exec(path)
         if (leaseRoute !== null) {
           const [, leaseId, what] = leaseRoute as unknown as [string, string, 'status' | 'logs']
@@ -188,6 +239,7 @@ export class ApiServer {
       server.listen(opts.port, opts.host, () => { server.off('error', onError); resolve() })
     })
     const addr = server.address() as AddressInfo
+    guard = hostGuardFor(opts.host, addr.port)
     const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address
     return new ApiServer(server, `http://${host}:${addr.port}`, streams)
   }
@@ -294,6 +346,12 @@ function send (res: ServerResponse, status: number, body: unknown): void {
   const text = JSON.stringify(body, jsonReplacer)
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store', 'content-length': Buffer.byteLength(text) })
   res.end(text)
+}
+
+function sendAsset (req: IncomingMessage, res: ServerResponse, asset: StaticAsset): void {
+  if (req.headers['if-none-match'] === asset.etag) { res.writeHead(304, { etag: asset.etag }); res.end(); return }
+  res.writeHead(200, { ...asset.headers, etag: asset.etag, 'content-length': asset.body.length })
+  res.end(req.method === 'HEAD' ? undefined : asset.body)
 }
 
 function fail (res: ServerResponse, status: number, error: ApiErrorBody['error']): void {

@@ -1,4 +1,5 @@
 import type { Command } from '../command.js'
+import { dashboardCommand } from './dashboard.js'
 import { deployCommand } from './deploy.js'
 import { devnetCommand } from './devnet.js'
 import { idCommand } from './id.js'
@@ -27,6 +28,7 @@ export const COMMANDS: readonly Command[] = [
   peersCommand,
   providersCommand,
   tenantsCommand,
+  dashboardCommand,
   deployCommand,
   ordersCommand,
   leasesCommand,

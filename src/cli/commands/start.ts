@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { ApiServer, defaultApiServerOptions, loadOrCreateApiToken, parseHostPort } from '../../api/index.js'
 import { loadNodeConfig } from '../../config/index.js'
 import { parseRoles, type Role } from '../../node/roles.js'
@@ -43,13 +45,26 @@ function rolesOf (args: ParsedArgs, fallback: Role[] | undefined): Role[] | unde
   return roles
 }
 
+/**
+ * The built dashboard: dist/dashboard, next to dist/src when running the build, or under dist/
+ * when running from the sources (tests). Undefined before `npm run build`.
+ */
+export function builtDashboardDir (): string | undefined {
+  for (const rel of ['../../../dashboard/', '../../../dist/dashboard/']) {
+    const dir = fileURLToPath(new URL(rel, import.meta.url))
+    if (existsSync(resolve(dir, 'index.html'))) return dir
+  }
+  return undefined
+}
+
 /** A node and its local API, and node.json written: what `skymesh start` and `skymesh devnet` run. */
 export async function launchNode (opts: SkymeshNodeOptions, api: { host: string, port: number }, modules: Partial<SkymeshNodeModules> & { logger: Logger }): Promise<{ node: SkymeshNode, server: ApiServer }> {
   const node = await SkymeshNode.init(opts, modules)
   let server: ApiServer | undefined
   try {
     const token = await loadOrCreateApiToken(opts.dataDir)
-    server = await ApiServer.start({ ...defaultApiServerOptions, ...api, token }, { source: node, logger: modules.logger.child({ module: 'api' }) })
+    const dashboardDir = builtDashboardDir()
+    server = await ApiServer.start({ ...defaultApiServerOptions, ...api, token, ...(dashboardDir !== undefined ? { dashboardDir } : {}) }, { source: node, logger: modules.logger.child({ module: 'api' }) })
     await node.setApiUrl(server.url)
   } catch (err) {
     await server?.close()

@@ -48,7 +48,9 @@ const API_CODES: Record<ApiErrorCode, true> = {
   UNSUPPORTED_MEDIA_TYPE: true,
   HEADERS_TOO_LARGE: true,
   UNAVAILABLE: true,
-  INTERNAL: true
+  INTERNAL: true,
+  BAD_HOST: true,
+  FORBIDDEN_ORIGIN: true
 }
 
 interface Target {
