@@ -202,6 +202,11 @@ export class ApiServer {
           const j = err.toJSON()
           return fail(res, 400, { code: j.code, message: j.message, layer: j.layer, details: { ...j.details } })
         }
+        if (isSkymeshError(err) && err.layer === 'lease') {
+          // the lease's provider could not be asked or runs nothing: not our fault, nor the caller's
+          const j = err.toJSON()
+          return fail(res, 503, { code: j.code, message: j.message, layer: j.layer, details: { ...j.details } })
+        }
         modules.logger.warn('api route failed', { path, error: errorMessage(err) })
         fail(res, 500, { code: 'INTERNAL', message: isSkymeshError(err) ? err.message : 'internal error' })
       }

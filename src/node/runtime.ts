@@ -20,7 +20,7 @@ import { AnnounceLoop } from './announce.js'
 import { MarketService, parseMaxPrice } from './market/index.js'
 import { LeaseInfoProtocol, ProviderWorkloads } from './workloads/index.js'
 import { LeaseInfoError } from './workloads/lease-info.js'
-import { WorkloadError, type LeaseStatus, type LogLine } from '../workload/index.js'
+import type { LeaseStatus, LogLine } from '../workload/index.js'
 import { ProviderDiscovery } from './discovery.js'
 import { ProviderDirectory, defaultProviderDirectoryOptions } from './provider-directory.js'
 import { rolesFromUserAgent, userAgentOf, type Role } from './roles.js'
@@ -51,7 +51,7 @@ export interface SkymeshNodeModules {
 }
 
 function noWorkloads (): never {
-  throw new WorkloadError('UNSUPPORTED', 'this node runs no workloads (it is not a provider)')
+  throw new LeaseInfoError('NO_WORKLOADS', 'this node runs no workloads (it is not a provider)', { badInput: false })
 }
 
 /** The command line's overrides over the loaded config (flags win over config.yaml). */
@@ -533,7 +533,7 @@ export class SkymeshNode {
    */
   async leaseStatus (leaseId: string): Promise<LeaseStatus> {
     const { lease, local } = this.leaseParty(leaseId)
-    if (local) return await (this.workloads ?? noWorkloads()).status(leaseId)
+    if (local) return await this.localWorkloads().status(leaseId)
     const a = await this.need(this.leaseInfo).ask(lease.provider, { leaseId, op: 'status' })
     if (!('status' in a)) throw new LeaseInfoError('PROVIDER_ERROR', 'the provider answered with something else than a status', { badInput: false })
     return a.status
@@ -541,10 +541,17 @@ export class SkymeshNode {
 
   async leaseLogs (leaseId: string, opts: { service?: string, tail?: number }): Promise<LogLine[]> {
     const { lease, local } = this.leaseParty(leaseId)
-    if (local) return await (this.workloads ?? noWorkloads()).logs(leaseId, opts)
+    if (local) return await this.localWorkloads().logs(leaseId, opts)
     const a = await this.need(this.leaseInfo).ask(lease.provider, { leaseId, op: 'logs', ...opts })
     if (!('lines' in a)) throw new LeaseInfoError('PROVIDER_ERROR', 'the provider answered with something else than logs', { badInput: false })
     return a.lines
+  }
+
+  /** This provider's workloads, unless it runs none (then NO_WORKLOADS, as its tenants hear it). */
+  private localWorkloads (): ProviderWorkloads {
+    const w = this.workloads
+    if (w === undefined || w.mode === 'off') throw new LeaseInfoError('NO_WORKLOADS', 'this provider runs no workloads (provider.workloads: off)', { badInput: false })
+    return w
   }
 
   private leaseParty (leaseId: string): { lease: LeaseView, local: boolean } {

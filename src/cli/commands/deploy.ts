@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import { resolve } from 'node:path'
 import { connectToNode, type NodeClient, type OrderView } from '../../api/index.js'
 import { SdlError, isSdlError, parseSdl } from '../../sdl/index.js'
-import { RuntimeError, UsageError, errorMessage } from '../../util/errors.js'
+import { RuntimeError, UsageError, errorMessage, isSkymeshError } from '../../util/errors.js'
 import { printJson, boolOpt, stringOpt, type Command, type CommandContext } from '../command.js'
 import { leaseLines, noLeaseLines, progressLine } from './market-format.js'
 
@@ -66,6 +66,7 @@ async function endpointLines (client: NodeClient, leaseId: string): Promise<stri
     const endpoints = status.services.flatMap((s) => s.endpoints.map((e) => `  endpoint  ${s.name}: ${e.uri}`))
     return endpoints.length === 0 ? '  endpoint  none (the SDL exposes no global port)\n' : endpoints.join('\n') + '\n'
   } catch (err) {
+    if (isSkymeshError(err) && err.code === 'NO_WORKLOADS') return '  endpoint  none: the provider runs no workloads\n'
     return `  endpoint  unknown: ${errorMessage(err)}\n`
   }
 }

@@ -7,7 +7,7 @@ import { SkymeshError, isSkymeshError } from '../../util/errors.js'
 import type { LeaseStatus, LogLine } from '../../workload/index.js'
 import { encodeCanonical } from '../../wire/index.js'
 
-export type LeaseInfoErrorCode = 'UNKNOWN_LEASE' | 'NOT_A_PARTY' | 'PROVIDER_UNREACHABLE' | 'PROVIDER_ERROR' | 'BAD_REQUEST'
+export type LeaseInfoErrorCode = 'UNKNOWN_LEASE' | 'NOT_A_PARTY' | 'NO_WORKLOADS' | 'PROVIDER_UNREACHABLE' | 'PROVIDER_ERROR' | 'BAD_REQUEST'
 
 export class LeaseInfoError extends SkymeshError<LeaseInfoErrorCode> {
   readonly layer = 'lease'
@@ -81,7 +81,8 @@ export class LeaseInfoProtocol {
       throw new LeaseInfoError('PROVIDER_ERROR', 'the provider\'s answer is not JSON', { badInput: false })
     }
     if ('error' in a) {
-      const code = a.error.code === 'NOT_A_PARTY' ? 'NOT_A_PARTY' : 'PROVIDER_ERROR'
+      // UNSUPPORTED: the provider accepts leases but runs nothing (provider.workloads: off)
+      const code = a.error.code === 'NOT_A_PARTY' ? 'NOT_A_PARTY' : a.error.code === 'UNSUPPORTED' ? 'NO_WORKLOADS' : 'PROVIDER_ERROR'
       throw new LeaseInfoError(code, `the provider answered ${String(a.error.code).slice(0, 40)}: ${String(a.error.message).slice(0, 500)}`, { badInput: code === 'NOT_A_PARTY', details: { providerCode: String(a.error.code).slice(0, 40) } })
     }
     return a

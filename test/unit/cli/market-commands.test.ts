@@ -62,13 +62,15 @@ describe('skymesh deploy', () => {
     const progress = lines.filter((l) => l.startsWith(`order ${short}… dcloud: `))
     expect(progress.length).toBeGreaterThanOrEqual(1)
     expect(progress.at(-1)).toBe(`order ${short}… dcloud: lease active with ${shortId(provider.key.accountId)}`)
-    const tail = lines.slice(-5)
+    const tail = lines.slice(-6)
     expect(tail).toEqual([
       `lease ${lease.leaseId}`,
       `  provider  ${provider.key.accountId}`,
       '  state     active',
       `  price     ${lease.pricePerBlock} uact/block = ${lease.actPerMonth} ACT/month`,
-      '  resources 1 x (1 cpu, 1.0 GiB, 1.0 GiB storage)'
+      '  resources 1 x (1 cpu, 1.0 GiB, 1.0 GiB storage)',
+      // this test's provider runs no containers (provider.workloads: off)
+      '  endpoint  none: the provider runs no workloads'
     ])
     expect(lease.provider).toBe(provider.key.accountId)
     // ACT/month is uact/block x blocks per month (6 s blocks), in ACT, rounded up to the micro-ACT

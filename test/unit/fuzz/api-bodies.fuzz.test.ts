@@ -17,6 +17,9 @@ import { FUZZ_CASES, Tally, expectsCoverage, fuzzParameters } from '../../helper
 import { MarketNodes, type MarketNetwork } from '../../helpers/market-nodes.js'
 import { ORDER_ID, fakeLease, marketSource } from '../api/market-fixtures.js'
 
+/** Pages the node serves when the dashboard is built (npm run build): '/' and its assets. */
+const DASHBOARD_PAGES: ReadonlySet<string> = new Set(['/', '/assets/app.js', '/assets/app.css'])
+
 /**
  * Fuzzing of the local API with bad requests, over real HTTP to a real ApiServer in this process:
  * one in front of a real tenant node (its SQLite store, its market service, one deployment made
@@ -320,10 +323,11 @@ function requests (t: Target): fc.Arbitrary<FuzzRequest> {
     { weight: 18, arbitrary: fc.tuple(badOrderId(t), fc.option(pathJunk, { nil: undefined }), fc.constantFrom('GET', 'GET', 'GET', 'HEAD')).map(([id, query, method]): FuzzRequest => ({
       kind: 'order id', method, path: `${ORDER_PATH_PREFIX}${id}${query !== undefined && !id.includes('?') && !id.includes('#') ? `?${query}` : ''}`, headers: {}, statuses: [400, 404]
     })) },
-    // any other GET path
+    // any other GET path (not a page of the built dashboard)
     { weight: 3, arbitrary: pathJunk.map((p) => `/${p}`).filter((p) => {
       const route = p.split('?')[0] as string
-      return !(API_PATHS as readonly string[]).includes(route) && route !== EVENTS_PATH
+      // the dashboard's own pages (served when it is built) are real routes, not junk
+      return !(API_PATHS as readonly string[]).includes(route) && route !== EVENTS_PATH && !DASHBOARD_PAGES.has(route)
     }).map((path): FuzzRequest => ({ kind: 'GET path', method: 'GET', path, headers: {}, statuses: [400, 404] })) },
     // not HTTP node:http accepts
     { weight: 4, arbitrary: malformed(t).map(({ method, raw }): FuzzRequest => ({ kind: 'malformed', method, path: JSON.stringify(raw.subarray(0, 60).toString('latin1')), headers: {}, raw, statuses: [400, 401, 404, 431] })) },
