@@ -18,6 +18,7 @@ import { equalBytes, utf8 } from '../util/bytes.js'
 import { LedgerError } from './errors.js'
 import { HASH_LENGTH } from './merkle.js'
 import { MAX_AMOUNT } from './money.js'
+import { STRICT_DECODE_OPTIONS } from '../wire/index.js'
 
 export interface BatchHeader {
   /** 1 for the first batch, then +1 */
@@ -52,16 +53,8 @@ export const MAX_ANCHORER_LENGTH = 128
 const HEADER_DOMAIN = utf8('skymesh/1/batch-header\u0000')
 const KEYS = ['seq', 'prevRoot', 'root', 'recordCount', 'aktBurned', 'actMinted', 'anchorer', 'time'] as const
 
-const DECODE_OPTIONS = {
-  strict: true,
-  allowIndefinite: false,
-  allowUndefined: false,
-  allowInfinity: false,
-  allowNaN: false,
-  allowBigInt: true,
-  useMaps: false,
-  rejectDuplicateMapKeys: true
-} as const
+// the wire's strict deterministic-CBOR reading: one encoding per header
+const DECODE_OPTIONS = STRICT_DECODE_OPTIONS
 
 function bad (message: string, field?: string): LedgerError {
   return new LedgerError('ANCHOR_BAD_HEADER', message, { details: field === undefined ? {} : { field } })

@@ -14,7 +14,7 @@ import { bytes, str, struct } from './schema.js'
  * Decoding is strict and every decoded value is re-encoded and compared, so exactly one byte
  * string encodes each message: the message id (sha256 of the envelope) cannot be malleated.
  */
-const DECODE_OPTIONS = {
+export const STRICT_DECODE_OPTIONS = {
   strict: true,
   allowIndefinite: false,
   allowUndefined: false,
@@ -32,7 +32,7 @@ export function encodeCanonical (value: unknown): Uint8Array {
 function decodeStrict (data: Uint8Array, what: string): unknown {
   let value: unknown
   try {
-    value = cborDecode(data, DECODE_OPTIONS)
+    value = cborDecode(data, STRICT_DECODE_OPTIONS)
   } catch (err) {
     throw new WireError('MALFORMED_CBOR', `${what} is not valid CBOR: ${(err as Error).message.slice(0, 120)}`, { cause: err })
   }

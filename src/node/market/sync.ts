@@ -119,7 +119,7 @@ export class OrderSync {
       if (oldest !== undefined) this.lastSync.delete(oldest)
     }
     const req = encodeCanonical({ orderId: id })
-    const peers = [...this.capable.values()].slice(0, this.opts.peers)
+    const peers = sample([...this.capable.values()], this.opts.peers)
     this.inFlight++
     try {
       const counts = await Promise.all(peers.map(async (p) => await this.from(p, req, signal).catch(() => 0)))
@@ -175,6 +175,20 @@ export class OrderSync {
     r.n++
     return r.n <= this.opts.maxRequestsPerPeer
   }
+}
+
+/**
+ * Up to n peers chosen at random: always asking the first peers that connected would make one
+ * early (possibly hostile) peer a permanent source of every sync.
+ */
+function sample<T> (items: T[], n: number): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = Math.floor(Math.random() * (i + 1))
+    const t = items[i] as T
+    items[i] = items[j] as T
+    items[j] = t
+  }
+  return items.slice(0, n)
 }
 
 export function decodeSyncRequest (req: Uint8Array): SyncRequest | undefined {
