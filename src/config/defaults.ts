@@ -75,6 +75,10 @@ export interface ProviderConfig {
   runtimeEndpoint: string | null
   /** the host address leases' global ports are published on (and named in their endpoints) */
   publishHost: string
+  /** when a lease's image is pulled: always, if-not-present (default), never (only local images) */
+  pullPolicy: 'always' | 'if-not-present' | 'never'
+  /** registry hosts lease images may come from ('docker.io', 'ghcr.io', 'localhost'); '*' = any */
+  allowedRegistries: string[]
 }
 
 export interface TenantConfig {
@@ -135,7 +139,9 @@ export const defaultConfig: SkymeshConfig = {
     maxHoldMs: 15 * 60 * 1000,
     workloads: 'run',
     runtimeEndpoint: null,
-    publishHost: '127.0.0.1'
+    publishHost: '127.0.0.1',
+    pullPolicy: 'if-not-present',
+    allowedRegistries: ['*']
   },
   tenant: {
     excludeMinSealed: 5,

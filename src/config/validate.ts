@@ -70,7 +70,9 @@ const RULES: Record<string, Record<string, Rule>> = {
     maxHoldMs: int(1000, 7 * 86_400_000),
     workloads: oneOf(['run', 'off']),
     runtimeEndpoint: nullable(text(/^(unix|tcp):\/\/\S+$/, 'unix:///path/to.sock or tcp://HOST:PORT')),
-    publishHost: text(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'a host name or IP address')
+    publishHost: text(/^[A-Za-z0-9.:[\]-]{1,253}$/, 'a host name or IP address'),
+    pullPolicy: oneOf(['always', 'if-not-present', 'never']),
+    allowedRegistries: listOf(text(/^(\*|[A-Za-z0-9.-]+(:\d{1,5})?)$/, 'a registry host (docker.io, ghcr.io, localhost:5000) or *'), 64)
   },
   tenant: {
     excludeMinSealed: int(1, 1_000_000),

@@ -192,6 +192,8 @@ export class SkymeshNode {
     const workloads = new ProviderWorkloads({
       mode: config.provider.workloads,
       publishHost: config.provider.publishHost,
+      pullPolicy: config.provider.pullPolicy,
+      allowedRegistries: config.provider.allowedRegistries,
       ...(config.provider.runtimeEndpoint !== null ? { endpoint: config.provider.runtimeEndpoint } : {})
     }, { logger: modules.logger.child({ module: 'workload' }) })
     await workloads.start()

@@ -94,6 +94,8 @@ describe.skipIf(skip !== undefined)('providers run the workload (real Podman)', 
     expect(o?.noBids.find((n) => n.provider === mesh.node('noruntime').peerId)?.reasons.map((r) => r.code)).toContain('RUNTIME_UNAVAILABLE')
     const c = await tenant.client()
     const status = await waitFor('service ready', async () => { const s = await c.leaseStatus(lease.leaseId); return s.ready ? s : undefined }, 20_000, 250)
+    // the lease's state follows its workload
+    expect((status as { state?: string }).state).toBe('running')
     const uri = status.services[0]?.endpoints[0]?.uri
     expect(uri).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
     const page = await fetch(uri!, { signal: AbortSignal.timeout(5000) })

@@ -72,7 +72,8 @@ async function leaseStatus (args: ParsedArgs, ctx: CommandContext, leaseId: stri
     printJson(ctx.io, status)
     return 0
   }
-  const lines = [`lease ${leaseId}: ${status.ready ? 'running' : 'not ready'}`]
+  const state = (status as { state?: string }).state ?? (status.ready ? 'running' : 'deploying')
+  const lines = [`lease ${leaseId}: ${state}`]
   for (const s of status.services) {
     lines.push(`  service ${s.name}: ${s.state}, ${s.ready}/${s.desired} ready, ${s.restarts} restarts`)
     for (const e of s.endpoints) lines.push(`    endpoint ${e.uri}`)

@@ -15,11 +15,15 @@ export interface ProviderWorkloadsOptions {
   endpoint?: string
   /** host address global ports are published on */
   publishHost: string
+  pullPolicy?: 'always' | 'if-not-present' | 'never'
+  allowedRegistries?: string[]
   /** how long finding and probing the runtime may take at start */
   probeTimeoutMs: number
 }
 
-export const defaultProviderWorkloadsOptions = { probeTimeoutMs: 5_000 }
+// a busy host answers its first runtime call slowly (Podman: 300-430 ms idle, seconds under load);
+// a missing socket fails at once, so only a slow runtime waits this long
+export const defaultProviderWorkloadsOptions = { probeTimeoutMs: 15_000 }
 
 /** What a lease's workload needs from the market: the order's group and units, the stored manifest. */
 export interface LeaseWorkload {
@@ -56,6 +60,8 @@ export class ProviderWorkloads {
     try {
       this.executor = await connectExecutor({
         hostIp: this.opts.publishHost,
+        ...(this.opts.pullPolicy !== undefined ? { pullPolicy: this.opts.pullPolicy } : {}),
+        ...(this.opts.allowedRegistries !== undefined ? { allowedRegistries: this.opts.allowedRegistries } : {}),
         ...(this.opts.endpoint !== undefined ? { runtime: { endpoint: this.opts.endpoint } } : {})
       }, { logger: this.modules.logger }, AbortSignal.timeout(this.opts.probeTimeoutMs))
     } catch (err) {
@@ -132,8 +138,10 @@ export class ProviderWorkloads {
     }
   }
 
-  async status (leaseId: string): Promise<LeaseStatus> {
-    return await this.need().status(leaseId)
+  /** The lease's services, and one state the lease follows: deploying, running, failed: <reason>. */
+  async status (leaseId: string): Promise<LeaseStatus & { state: string }> {
+    const s = await this.need().status(leaseId)
+    return { ...s, state: workloadState(s) }
   }
 
   /** Logged lines of a lease (not followed), at most `tail` per replica. */
@@ -149,4 +157,15 @@ export class ProviderWorkloads {
     }
     return this.executor
   }
+}
+
+/** One word for a lease's workload: running when every replica is, failed with the first reason, else deploying. */
+export function workloadState (s: LeaseStatus): string {
+  if (s.ready && s.services.length > 0) return 'running'
+  for (const svc of s.services) {
+    for (const r of svc.replicas) {
+      if (r.state === 'failed') return `failed: ${svc.name}[${r.replica}] ${r.reason ?? r.error ?? `exit ${r.exitCode ?? '?'}`}`
+    }
+  }
+  return s.services.length === 0 ? 'gone' : 'deploying'
 }
