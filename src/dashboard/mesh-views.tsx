@@ -123,7 +123,7 @@ export function ProvidersSection ({ providers }: { providers: ProviderView[] }):
         {(page) => (
           <div class='scroll'>
             <table>
-              <thead><tr><th scope='col'>provider</th><th scope='col'>cpu (avail / total)</th><th scope='col'>memory</th><th scope='col'>GPUs</th><th scope='col'>attributes</th><th scope='col'>reputation</th><th scope='col'>via</th></tr></thead>
+              <thead><tr><th scope='col'>provider</th><th scope='col'>cpu (avail / total)</th><th scope='col'>memory</th><th scope='col'>GPUs</th><th scope='col'>runtime</th><th scope='col'>attributes</th><th scope='col'>reputation</th><th scope='col'>via</th></tr></thead>
               <tbody>
                 {page.map((p) => (
                   <tr key={p.peerId}>
@@ -131,6 +131,7 @@ export function ProvidersSection ({ providers }: { providers: ProviderView[] }):
                     <td>{(p.available.cpu / 1000).toFixed(1)} / {(p.total.cpu / 1000).toFixed(1)}</td>
                     <td>{bytes(p.available.memory)} / {bytes(p.total.memory)}</td>
                     <td>{gpus(p)}</td>
+                    <td>{p.runtime}</td>
                     <td class='attrs'>{p.attributes.map((a) => `${a.key}=${a.value}`).join(' ')}</td>
                     <td>{p.reputation.sealed} sealed, {p.reputation.unrevealed} unrevealed{p.reputation.equivocations > 0 ? `, ${p.reputation.equivocations} equivocations` : ''}{p.reputation.complaints > 0 ? `, ${p.reputation.complaints} complaints` : ''}</td>
                     <td>{p.source} #{p.seq}</td>
