@@ -132,12 +132,6 @@ export class Auction {
     return this.conflicts.splice(0)
   }
 
-  has (id: string): boolean {
-    return this.orders.has(id) || this.commits.has(id) || this.seals.has(id) || this.awards.has(id) || this.accepts.has(id) ||
-      this.closes.has(id) || [...this.reveals.values()].some((r) => toHex(r.id) === id) ||
-      [...this.evidence.values()].some((e) => toHex(e.id) === id) || [...this.complaints.values()].some((c) => toHex(c.id) === id)
-  }
-
   /** Every stored message, for sync and persistence (the order first). */
   messages (): AuctionMessage[] {
     return [...this.orders.values(), ...this.commits.values(), ...this.seals.values(), ...this.reveals.values(), ...this.awards.values(),

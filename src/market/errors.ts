@@ -49,7 +49,6 @@ export type MarketErrorCode =
   | 'REVEAL_NOT_PROVIDER'
   | 'REVEAL_MISMATCH'
   | 'REVEAL_LATE'
-  | 'REVEAL_DUPLICATE'
   | 'PRICE_DENOM_MISMATCH'
   | 'PRICE_ABOVE_MAX'
   // awards

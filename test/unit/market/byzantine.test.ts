@@ -205,9 +205,11 @@ describe('seal cap: which commits survive cannot be steered by commit ids or key
     expect(keptProviders).toEqual(expected)
     // the order commits to the seed: a seal with another seed is refused
     expect(toHex(s.order.body.sealSeedHash)).toBe(toHex(sha256(SEED)))
-    // lowest commit ids would have kept another set (the old, grindable rule) for this data
-    const byId = [...s.commits].sort((x, y) => compareBytes(x.id, y.id)).slice(0, 3).map((c) => toHex(c.signer)).sort()
-    expect(byId.length).toBe(3)
+    // another seed ranks them anew: no provider can know its rank while committing
+    const other = new Uint8Array(32).fill(0x11)
+    const rankedOther = [...s.providers].sort((x, y) => compareBytes(sealRankOf(other, x.publicKey), sealRankOf(other, y.publicKey))).map((p) => toHex(p.publicKey))
+    const rankedSeed = [...s.providers].sort((x, y) => compareBytes(sealRankOf(SEED, x.publicKey), sealRankOf(SEED, y.publicKey))).map((p) => toHex(p.publicKey))
+    expect(rankedOther).not.toEqual(rankedSeed)
   })
 })
 
