@@ -1,7 +1,7 @@
 import { toHex } from '../util/bytes.js'
 import { Auction, type Outcome } from './auction.js'
 import { MarketError, MISSING_CONTEXT, ignore } from './errors.js'
-import type { AuctionParams } from './params.js'
+import { deadlinesOf, type AuctionParams } from './params.js'
 import { checkOrder, orderKeyOf, type AuctionMessage } from './rules.js'
 
 export { orderKeyOf }
@@ -34,6 +34,7 @@ export class OrderBook {
   private readonly auctions = new Map<string, Auction>()
   private readonly pending = new Map<string, Map<string, AuctionMessage>>()
   private readonly pendingBySigner = new Map<string, number>()
+  private readonly openUntil = new Map<string, number[]>()
   private pendingCount = 0
   private readonly opts: OrderBookOptions
 
@@ -65,7 +66,7 @@ export class OrderBook {
       if (msg.type === 'Order') {
         // a bad order must not make room for itself: judged before anything is evicted
         checkOrder(msg, this.params)
-        this.admitOrder(msg.signer, now)
+        this.admitOrder(msg, now)
       }
       auction = new Auction(key, this.params)
     }
@@ -93,25 +94,22 @@ export class OrderBook {
   }
 
   /** Room for a new order: per-tenant and total bounds; a full book first drops final orders. */
-  private admitOrder (tenant: Uint8Array, now: number | undefined): void {
-    if (now !== undefined) {
-      const who = toHex(tenant)
-      let open = 0
-      for (const a of this.auctions.values()) {
-        const o = a.order
-        if (o !== undefined && !a.isFinal(now) && toHex(o.signer) === who) open++
-      }
-      // [IGNORE] one tenant cannot fill the book: its own orders wait until earlier ones end
-      if (open >= this.opts.maxOpenOrdersPerTenant) throw ignore('TENANT_ORDERS_FULL', `tenant already has ${open} open orders`)
-    }
-    if (this.auctions.size < this.opts.maxAuctions) return
-    if (now !== undefined) {
+  private admitOrder (order: AuctionMessage & { type: 'Order' }, now: number | undefined): void {
+    const who = toHex(order.signer)
+    // when each of this tenant's admitted orders becomes final: counting open orders must not
+    // walk the whole book for every new order (a flood of orders would make that the cost)
+    const open = (this.openUntil.get(who) ?? []).filter((t) => now === undefined || t >= now)
+    // [IGNORE] one tenant cannot fill the book: its own orders wait until earlier ones end
+    if (now !== undefined && open.length >= this.opts.maxOpenOrdersPerTenant) throw ignore('TENANT_ORDERS_FULL', `tenant already has ${open.length} open orders`)
+    if (this.auctions.size >= this.opts.maxAuctions && now !== undefined) {
       for (const [id, a] of this.auctions) {
         if (a.isFinal(now) && !isLive(a)) { this.drop(id); break }
       }
     }
     // [IGNORE] the book is full of open orders
     if (this.auctions.size >= this.opts.maxAuctions) throw ignore('BOOK_FULL', 'order book is full')
+    open.push(deadlinesOf(order.body, this.params).finalUntil + this.params.maxClockSkewMs)
+    this.openUntil.set(who, open)
   }
 
   private park (key: string, msg: AuctionMessage): void {
@@ -187,6 +185,11 @@ export class OrderBook {
     for (const [id, a] of this.auctions) {
       const d = a.windows()
       if (d !== undefined && now > d.finalUntil + retentionMs && !isLive(a)) { this.drop(id); dropped.push(id) }
+    }
+    for (const [who, until] of this.openUntil) {
+      const open = until.filter((t) => t >= now)
+      if (open.length === 0) this.openUntil.delete(who)
+      else this.openUntil.set(who, open)
     }
     for (const [id, bucket] of this.pending) {
       if (this.auctions.has(id)) continue
