@@ -307,7 +307,8 @@ describe('floods from one key degrade only that key', () => {
     const big = await left.requestRaw(target.peerId, proto, new Uint8Array(64 * 1024), { timeoutMs: 5000 })
     expect(big.frames).toEqual([])
     expect(await apiLatency(target)).toBeLessThan(2000)
-    await expectAgreement(honest)
+    // every order, including leases closed during the floods: anti-entropy sync repairs what gossip dropped (every 10 s)
+    await expectAgreement(honest, { timeoutMs: 35_000 })
   }, 60_000)
 })
 

@@ -40,6 +40,10 @@ export interface MarketServiceOptions {
   publishWaitMs: number
   /** final orders (and their messages) are kept this long, then pruned from memory and the store */
   retentionMs: number
+  /** anti-entropy: every this long, one random peer is asked for the orders active lately ... */
+  refreshEveryMs: number
+  /** ... in this window (repairs what gossip dropped: a LeaseClose, an accept) */
+  refreshWindowMs: number
   /** a tenant leaves out of its seals providers with at least this many sealed commits ... */
   excludeMinSealed: number
   /** ... of which more than this share (percent) were never revealed */
@@ -53,6 +57,8 @@ export const defaultMarketServiceOptions = {
   book: {},
   publishWaitMs: 1_000,
   retentionMs: 24 * 60 * 60 * 1000,
+  refreshEveryMs: 10_000,
+  refreshWindowMs: 30_000,
   excludeMinSealed: 5,
   excludeUnrevealedPercent: 50
 }
@@ -99,6 +105,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
   private deadlineTimer: NodeJS.Timeout | undefined
   private ticking = false
   private lastHousekeeping = 0
+  private lastRefresh = 0
   private readonly unregister: Array<() => void> = []
   /** `<order id>:seal` / `<order id>:award`: the sync before that decision was done */
   private readonly presynced = new Set<string>()
@@ -129,7 +136,12 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
       clock: modules.clock,
       logger: modules.logger,
       ingest: (items) => { this.ingestBatch(items) },
-      isOpen: (id) => this.book.get(id)?.isFinal(this.modules.clock.now()) === false
+      isOpen: (id) => {
+        const a = this.book.get(id)
+        if (a === undefined) return false
+        const o = a.outcome()
+        return !a.isFinal(this.modules.clock.now()) || (o.status === 'leased' && o.lease.state === 'active')
+      }
     })
     this.manifest = new ManifestExchange(this.proto('manifest'), this.opts.manifest, {
       libp2p: modules.libp2p,
@@ -553,6 +565,10 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
     const now = this.modules.clock.now()
     if (now - this.lastHousekeeping < 1000) return
     this.lastHousekeeping = now
+    if (now - this.lastRefresh >= this.opts.refreshEveryMs) {
+      this.lastRefresh = now
+      void this.sync.refresh(this.opts.refreshWindowMs)
+    }
     const engine = this.modules.bidEngine
     for (const a of this.book.auctionList()) {
       if (!a.isFinal(now) || this.reputation.isRecorded(a.orderIdHex)) continue

@@ -49,7 +49,7 @@ export interface SyncModules {
   logger: Logger
   /** the messages of a response: decoded, checked and ingested by the market */
   ingest: (items: Uint8Array[]) => void
-  /** orders still open (not final): the only ones a `since` request is answered with */
+  /** orders still open (not final) or with a running lease: the only ones a `since` request is answered with */
   isOpen: (orderId: string) => boolean
 }
 
@@ -97,6 +97,22 @@ export class OrderSync {
 
   peerGone (peer: PeerId): void {
     this.capable.delete(peer.toString())
+  }
+
+  /**
+   * Anti-entropy: ask one random peer for every message of the orders it saw activity on in the
+   * last `windowMs`. Gossip drops messages under load (a LeaseClose, an accept); this repairs
+   * them within one period without waiting for a gap to be noticed.
+   */
+  async refresh (windowMs: number): Promise<number> {
+    const [peer] = sample([...this.capable.values()], 1)
+    if (peer === undefined || this.inFlight >= this.opts.maxInFlight) return 0
+    this.inFlight++
+    try {
+      return await this.from(peer, encodeCanonical({ since: Math.max(0, this.modules.clock.now() - windowMs) })).catch(() => 0)
+    } finally {
+      this.inFlight--
+    }
   }
 
   /** Forget pruned orders. */
