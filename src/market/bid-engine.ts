@@ -155,17 +155,26 @@ export class BidEngine {
 
   /** A seal arrived: the reveal to publish if it names this provider's commit; otherwise the hold goes. */
   onSeal (orderId: string, sealedCommitIds: readonly Uint8Array[]): SignedMessage<'BidReveal'> | undefined {
-    const id = orderId
-    const h = this.holds.get(id)
+    const bid = this.noteSeal(orderId, sealedCommitIds)
+    return bid === undefined ? undefined : signReveal(this.modules.key, bid, this.modules.clock.now())
+  }
+
+  /**
+   * Record a seal without revealing (a restart rebuilding its holds): the bid to reveal when the
+   * seal names this provider's commit (the hold then lasts until the award deadline); otherwise
+   * the hold goes.
+   */
+  noteSeal (orderId: string, sealedCommitIds: readonly Uint8Array[]): SealedBid | undefined {
+    const h = this.holds.get(orderId)
     if (h?.bid === undefined || h.kind !== 'commit') return undefined
     const mine = sealedCommitIds.some((c) => equalBytes(c, h.bid?.reveal.commitId as Uint8Array))
     h.sealed = mine
     if (!mine) {
-      this.holds.delete(id)
-      this.remember(id, [{ code: 'NOT_SEALED', message: 'the tenant sealed the auction without this provider\'s commit (it arrived late or was not seen)' }])
+      this.holds.delete(orderId)
+      this.remember(orderId, [{ code: 'NOT_SEALED', message: 'the tenant sealed the auction without this provider\'s commit (it arrived late or was not seen)' }])
       return undefined
     }
-    return signReveal(this.modules.key, h.bid, this.modules.clock.now())
+    return h.bid
   }
 
   /** The auction ended: keep the capacity as a lease if won, release it otherwise. */

@@ -92,16 +92,7 @@ interface ConvergeMode {
   startStopped: boolean
 }
 
-interface ConvergeOutcome {
-  created: string[]
-  started: string[]
-  adopted: string[]
-  replaced: string[]
-  removed: string[]
-  failed: Array<{ name: string, message: string }>
-  images: Record<string, EnsureImageResult>
-  endpoints: LeaseEndpoint[]
-}
+type ConvergeOutcome = Omit<DeployResult, 'leaseId'>
 
 /** Start errors that are the host's fault: rolled back and thrown, not pinned on the tenant. */
 const INFRA_START_ERROR = /network|cni|netavark|slirp4netns|rootlessport|port is already allocated|address already in use|cgroup|oci runtime|conmon/i

@@ -375,7 +375,7 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
         const commit = a?.commitList().find((c) => toHex(c.id) === b.commitId)
         if (a?.order !== undefined && commit !== undefined) {
           engine.restore(a.order, commit, b.price)
-          if (a.seal !== undefined) engine.onSeal(b.orderId, a.sealedCommits().map((c) => c.id))
+          if (a.seal !== undefined) engine.noteSeal(b.orderId, a.sealedCommits().map((c) => c.id))
         }
       }
     }
