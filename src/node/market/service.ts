@@ -140,7 +140,8 @@ export class MarketService extends EventEmitter<{ update: [string], capacity: []
         const a = this.book.get(id)
         if (a === undefined) return false
         const o = a.outcome()
-        return !a.isFinal(this.modules.clock.now()) || (o.status === 'leased' && o.lease.state === 'active')
+        // a final order still matters while it has a lease: its accept and close must reach everyone
+        return !a.isFinal(this.modules.clock.now()) || o.status === 'leased'
       }
     })
     this.manifest = new ManifestExchange(this.proto('manifest'), this.opts.manifest, {

@@ -49,7 +49,7 @@ export interface SyncModules {
   logger: Logger
   /** the messages of a response: decoded, checked and ingested by the market */
   ingest: (items: Uint8Array[]) => void
-  /** orders still open (not final) or with a running lease: the only ones a `since` request is answered with */
+  /** orders still open (not final) or with a lease: the only ones a `since` request is answered with */
   isOpen: (orderId: string) => boolean
 }
 
